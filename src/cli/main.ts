@@ -1,0 +1,63 @@
+/**
+ * The `careloop` command line: serve, migrate, import, generate. Each command is a small module;
+ * bad input ends with one line on stderr and a non-zero exit.
+ */
+import { ConfigError } from '../platform/config.js';
+import { UsageError } from './args.js';
+
+const commands: Record<string, { summary: string; run: (args: string[]) => Promise<number> }> = {
+  serve: {
+    summary: 'run the web app, FHIR API (and with --demo, load demo data into an empty database)',
+    run: async (a) => (await import('./serve.command.js')).serveCommand(a),
+  },
+  migrate: {
+    summary: 'apply database migrations',
+    run: async (a) => (await import('./migrate.command.js')).migrateCommand(a),
+  },
+  import: {
+    summary: 'import FHIR Bundle JSON / NDJSON files or folders',
+    run: async (a) => (await import('./import.command.js')).importCommand(a),
+  },
+  generate: {
+    summary: 'write a synthetic population as FHIR bundles',
+    run: async (a) => (await import('./generate.command.js')).generateCommand(a),
+  },
+};
+
+function usage(): string {
+  return [
+    'usage: careloop <command> [options]',
+    '',
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`),
+    '',
+    'Run `careloop <command> --help` for the options of a command.',
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === '--help' || name === '-h') {
+    console.log(usage());
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    console.error(`careloop: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  return command.run(args);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    // One clear line; configuration and usage errors need no stack.
+    const message = err instanceof Error ? err.message : String(err);
+    console.error(`careloop: ${message}`);
+    if (!(err instanceof ConfigError) && !(err instanceof UsageError) && process.env.CARELOOP_DEBUG)
+      console.error(err);
+    process.exitCode = err instanceof UsageError ? 2 : 1;
+  },
+);

@@ -1,0 +1,60 @@
+/**
+ * `careloop serve [--demo]`: migrates, (with --demo) loads a generated population into an empty
+ * database, and serves the web app and FHIR API until stopped.
+ */
+import { loadDemoData } from '../generator/demo-data.js';
+import { systemClock } from '../platform/clock.js';
+import { buildApp } from '../server/app.js';
+import { parseFlags, positiveInt } from './args.js';
+import { openRuntime } from './runtime.js';
+
+const help = `usage: careloop serve [--demo] [--demo-patients N]
+
+Serves the web app and the FHIR R4 API on PORT (default 8080) over DATABASE_URL
+(default sqlite:./data/careloop.db), applying migrations first.
+  --demo              load a generated demo population when the database is empty
+  --demo-patients N   size of that population (default 250)`;
+
+export async function serveCommand(args: string[]): Promise<number> {
+  const { values } = parseFlags(args, {
+    demo: { type: 'boolean' },
+    'demo-patients': { type: 'string' },
+    help: { type: 'boolean' },
+  });
+  if (values.help) {
+    console.log(help);
+    return 0;
+  }
+  const demoPatients = positiveInt(
+    values['demo-patients'] ?? process.env.CARELOOP_DEMO_PATIENTS,
+    'demo-patients',
+    250,
+  );
+  const runtime = await openRuntime();
+  const { config, database } = runtime;
+  const { app, store } = await buildApp(config, { database, clock: systemClock, logger: true });
+  if (runtime.applied.length)
+    app.log.info(`applied migrations ${runtime.applied.join(', ')} to ${database.description}`);
+  if (values.demo) {
+    const loaded = await loadDemoData(store, { patients: demoPatients });
+    if (loaded)
+      app.log.info(
+        `the database was empty: loaded a generated demo population of ${loaded.patients} patients (${loaded.resources} resources) in ${loaded.seconds.toFixed(1)} s`,
+      );
+  }
+  await app.listen({ port: config.port, host: config.host });
+  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  app.log.info(
+    `CareLoop is running on ${database.description}: open http://${shownHost}:${config.port}/ (FHIR API at /fhir, API docs at /docs)`,
+  );
+
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  app.log.info('stopping');
+  await app.close();
+  await database.close();
+  return 0;
+}

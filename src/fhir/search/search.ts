@@ -1,0 +1,246 @@
+/**
+ * Runs a parsed search: the matching page, the total, `_include`/`_revinclude`, `_summary` and
+ * `_elements`, and the links. Paging in the default order (by id) uses a keyset cursor (`_after`), so a
+ * client walking `next` links sees every match exactly once even while resources are being added;
+ * an explicit `_sort` pages by offset with the id as tie-breaker.
+ */
+import { getDataType } from '@medplum/core';
+import type { Bundle, BundleEntry, BundleLink, Resource } from 'fhir/r4.js';
+import { type RawBuilder, sql } from 'kysely';
+import type { Executor } from '../../platform/database.js';
+import { toNumber } from '../../platform/database.js';
+import { and, criterionSql } from './criteria-sql.js';
+import { tableForType } from './index-rows.js';
+import type { ParsedSearch, SortRule } from './parse.js';
+
+export interface SearchContext {
+  /** Base URL of the FHIR API, for fullUrl and links. */
+  baseUrl: string;
+  now: Date;
+  /** The query as received, used to build self/next/previous links. */
+  query: [string, string][];
+}
+
+/** Resource ids (and optionally count) matching `search`, without loading content. */
+export function matchCondition(search: ParsedSearch, alias: string, now: Date): RawBuilder<unknown> {
+  const conditions: RawBuilder<unknown>[] = [
+    sql`${sql.ref(`${alias}.resource_type`)} = ${search.resourceType}`,
+    sql`${sql.ref(`${alias}.deleted`)} = 0`,
+  ];
+  for (const criterion of search.criteria)
+    conditions.push(criterionSql(search.resourceType, criterion, alias, now));
+  return and(conditions);
+}
+
+/** Runs the search and returns a searchset Bundle. */
+export async function runSearch(ex: Executor, search: ParsedSearch, ctx: SearchContext): Promise<Bundle> {
+  const where = matchCondition(search, 'r', ctx.now);
+  const wantTotal = search.summary === 'count' || search.total !== 'none' || search.count === 0;
+  let total: number | undefined;
+  if (wantTotal) {
+    const counted = await sql<{ n: number }>`select count(*) as n from resources r where ${where}`.execute(
+      ex,
+    );
+    total = toNumber(counted.rows[0]?.n);
+  }
+  const bundle: Bundle = {
+    resourceType: 'Bundle',
+    type: 'searchset',
+    ...(total !== undefined ? { total } : {}),
+  };
+  if (search.summary === 'count' || search.count === 0) {
+    bundle.link = [{ relation: 'self', url: selfUrl(ctx, search.resourceType) }];
+    return bundle;
+  }
+
+  const keyset = search.sort.length === 0;
+  const order = keyset
+    ? sql`r.id`
+    : sql.join([...search.sort.map((s) => sortSql(search.resourceType, s)), sql`r.id`]);
+  const after = keyset && search.after ? sql` and r.id > ${search.after}` : sql``;
+  const offset = keyset ? 0 : search.offset;
+  const rows = await sql<{
+    id: string;
+    content: string;
+  }>`select r.id, r.content from resources r where ${where}${after} order by ${order} limit ${search.count + 1} offset ${offset}`.execute(
+    ex,
+  );
+  const page = rows.rows.slice(0, search.count);
+  const hasMore = rows.rows.length > search.count;
+  const resources = page.map((r) => JSON.parse(r.content) as Resource);
+
+  const entries: BundleEntry[] = resources.map((resource) => ({
+    fullUrl: `${ctx.baseUrl}/${resource.resourceType}/${resource.id}`,
+    resource: shape(resource, search),
+    search: { mode: 'match' },
+  }));
+  const included = await loadIncluded(ex, search, resources);
+  for (const resource of included) {
+    entries.push({
+      fullUrl: `${ctx.baseUrl}/${resource.resourceType}/${resource.id}`,
+      resource:
+        search.summary || search.elements ? shape(resource, { ...search, elements: undefined }) : resource,
+      search: { mode: 'include' },
+    });
+  }
+  bundle.link = links(ctx, search, hasMore, page.at(-1)?.id);
+  bundle.entry = entries;
+  return bundle;
+}
+
+function sortSql(resourceType: string, rule: SortRule): RawBuilder<unknown> {
+  const direction = rule.descending ? sql`desc` : sql`asc`;
+  if (rule.param === '_id') return sql`r.id ${direction}`;
+  if (rule.param === '_lastUpdated') return sql`r.last_updated_ms ${direction}`;
+  const table = tableForType[rule.type]!;
+  const column = {
+    token: sql`code`,
+    string: sql`value`,
+    date: rule.descending ? sql`high` : sql`low`,
+    number: rule.descending ? sql`high` : sql`low`,
+    quantity: sql`value`,
+    reference: sql`reference`,
+    uri: sql`value`,
+  }[rule.type];
+  const aggregate = rule.descending ? sql`max` : sql`min`;
+  // Resources without a value sort last in both directions, on both databases.
+  return sql`(select ${aggregate}(${column}) from ${sql.table(table)} s where s.resource_type = ${resourceType} and s.resource_id = r.id and s.param = ${rule.param}) ${direction} nulls last`;
+}
+
+async function loadIncluded(ex: Executor, search: ParsedSearch, matches: Resource[]): Promise<Resource[]> {
+  if (matches.length === 0 || (search.includes.length === 0 && search.revincludes.length === 0)) return [];
+  const ids = matches.map((r) => r.id!);
+  const seen = new Set(matches.map((r) => `${r.resourceType}/${r.id}`));
+  const wanted: { type: string; id: string }[] = [];
+  for (const rule of search.includes) {
+    const rows = await sql<{
+      target_type: string;
+      target_id: string;
+    }>`select distinct target_type, target_id from sp_reference where resource_type = ${rule.sourceType} and param = ${rule.param} and resource_id in (${sql.join(ids)}) and target_id is not null${rule.targetType ? sql` and target_type = ${rule.targetType}` : sql``}`.execute(
+      ex,
+    );
+    for (const r of rows.rows) wanted.push({ type: r.target_type, id: r.target_id });
+  }
+  for (const rule of search.revincludes) {
+    const rows = await sql<{
+      resource_id: string;
+    }>`select distinct resource_id from sp_reference where resource_type = ${rule.sourceType} and param = ${rule.param} and target_type = ${search.resourceType} and target_id in (${sql.join(ids)})`.execute(
+      ex,
+    );
+    for (const r of rows.rows) wanted.push({ type: rule.sourceType, id: r.resource_id });
+  }
+  return loadResources(
+    ex,
+    wanted.filter((w) => !seen.has(`${w.type}/${w.id}`)),
+  );
+}
+
+/** Loads current, non-deleted resources by type and id (missing ones are skipped). */
+export async function loadResources(ex: Executor, keys: { type: string; id: string }[]): Promise<Resource[]> {
+  const byType = new Map<string, Set<string>>();
+  for (const k of keys) {
+    if (!byType.has(k.type)) byType.set(k.type, new Set());
+    byType.get(k.type)!.add(k.id);
+  }
+  const out: Resource[] = [];
+  for (const [type, idSet] of byType) {
+    const ids = [...idSet];
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await ex
+        .selectFrom('resources')
+        .select('content')
+        .where('resource_type', '=', type)
+        .where('id', 'in', ids.slice(i, i + 500))
+        .where('deleted', '=', 0)
+        .orderBy('id')
+        .execute();
+      for (const r of rows) out.push(JSON.parse(r.content) as Resource);
+    }
+  }
+  return out;
+}
+
+const subsettedTag = {
+  system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue',
+  code: 'SUBSETTED',
+};
+
+/** Applies `_summary` and `_elements` to a matched resource, marking it SUBSETTED as R4 asks. */
+function shape(resource: Resource, search: Pick<ParsedSearch, 'summary' | 'elements'>): Resource {
+  let keep: Set<string> | undefined;
+  if (search.elements) keep = new Set(search.elements);
+  else if (search.summary === 'true') keep = summaryProperties(resource.resourceType);
+  else if (search.summary === 'text') keep = new Set(['text', 'meta']);
+  else if (search.summary === 'data') keep = new Set(Object.keys(resource).filter((k) => k !== 'text'));
+  if (!keep) return resource;
+  const out: Record<string, unknown> = { resourceType: resource.resourceType, id: resource.id };
+  for (const [key, value] of Object.entries(resource)) if (keep.has(key) || key === 'meta') out[key] = value;
+  const meta = (out.meta ?? {}) as Record<string, unknown>;
+  out.meta = { ...meta, tag: [...((meta.tag as unknown[]) ?? []), subsettedTag] };
+  return out as unknown as Resource;
+}
+
+function summaryProperties(resourceType: string): Set<string> {
+  const schema = getDataType(resourceType);
+  const props = new Set(schema.summaryProperties ?? []);
+  // Mandatory elements are always part of a summary so the result stays valid.
+  for (const p of schema.mandatoryProperties ?? []) props.add(p);
+  return props;
+}
+
+function selfUrl(
+  ctx: SearchContext,
+  resourceType: string,
+  replace: Record<string, string | undefined> = {},
+): string {
+  const params = new URLSearchParams();
+  const replaced = new Set(Object.keys(replace));
+  for (const [k, v] of ctx.query) if (!replaced.has(k)) params.append(k, v);
+  for (const [k, v] of Object.entries(replace)) if (v !== undefined) params.append(k, v);
+  const qs = params.toString();
+  return `${ctx.baseUrl}/${resourceType}${qs ? `?${qs}` : ''}`;
+}
+
+function links(
+  ctx: SearchContext,
+  search: ParsedSearch,
+  hasMore: boolean,
+  lastId: string | undefined,
+): BundleLink[] {
+  const out: BundleLink[] = [{ relation: 'self', url: selfUrl(ctx, search.resourceType) }];
+  const count = String(search.count);
+  if (search.sort.length === 0) {
+    if (search.after)
+      out.push({
+        relation: 'first',
+        url: selfUrl(ctx, search.resourceType, { _after: undefined, _count: count }),
+      });
+    if (hasMore && lastId)
+      out.push({
+        relation: 'next',
+        url: selfUrl(ctx, search.resourceType, { _after: lastId, _count: count }),
+      });
+    return out;
+  }
+  out.push({
+    relation: 'first',
+    url: selfUrl(ctx, search.resourceType, { _offset: undefined, _count: count }),
+  });
+  if (search.offset > 0)
+    out.push({
+      relation: 'previous',
+      url: selfUrl(ctx, search.resourceType, {
+        _offset: String(Math.max(0, search.offset - search.count)),
+        _count: count,
+      }),
+    });
+  if (hasMore)
+    out.push({
+      relation: 'next',
+      url: selfUrl(ctx, search.resourceType, {
+        _offset: String(search.offset + search.count),
+        _count: count,
+      }),
+    });
+  return out;
+}

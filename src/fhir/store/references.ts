@@ -1,0 +1,50 @@
+/**
+ * Finding and rewriting the references inside a resource: used for referential integrity on write and
+ * for resolving `urn:uuid:` and conditional references (`Patient?identifier=...`) in bundles.
+ */
+import type { Resource } from 'fhir/r4.js';
+
+export interface FoundReference {
+  /** The reference string as written. */
+  reference: string;
+  /** Where it sits, e.g. `Observation.subject` or `CareTeam.participant[1].member`. */
+  path: string;
+}
+
+/** Every `reference` string inside the resource (not those inside contained resources or narrative). */
+export function findReferences(resource: Resource): FoundReference[] {
+  const found: FoundReference[] = [];
+  walk(resource, resource.resourceType, (holder, path) => {
+    found.push({ reference: holder.reference as string, path });
+  });
+  return found;
+}
+
+/** Replaces reference strings in place by `rewrite(reference)` (when it returns a string). */
+export function rewriteReferences(
+  resource: Resource,
+  rewrite: (reference: string) => string | undefined,
+): void {
+  walk(resource, resource.resourceType, (holder) => {
+    const next = rewrite(holder.reference as string);
+    if (next !== undefined) holder.reference = next;
+  });
+}
+
+function walk(
+  value: unknown,
+  path: string,
+  visit: (holder: Record<string, unknown>, path: string) => void,
+): void {
+  if (Array.isArray(value)) {
+    value.forEach((v, i) => walk(v, `${path}[${i}]`, visit));
+    return;
+  }
+  if (value === null || typeof value !== 'object') return;
+  const obj = value as Record<string, unknown>;
+  if (typeof obj.reference === 'string') visit(obj, `${path}.reference`);
+  for (const [key, child] of Object.entries(obj)) {
+    if (key === 'contained' || key === 'text') continue;
+    if (child !== null && typeof child === 'object') walk(child, `${path}.${key}`, visit);
+  }
+}

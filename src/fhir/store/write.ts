@@ -1,0 +1,375 @@
+/**
+ * The write path of the resource store, batch-first: a REST create is a batch of one, a transaction
+ * bundle or an import a batch of many. One batch costs a handful of statements whatever its size:
+ * current versions are read together, new rows inserted together, index rows replaced together.
+ * Callers open the database transaction; this module never commits.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Resource } from 'fhir/r4.js';
+import type { Dialect, Executor } from '../../platform/database.js';
+import { type IndexTableName, indexTables } from '../../platform/database-schema.js';
+import { conflict, FhirError, notFound, preconditionFailed } from '../outcome.js';
+import { emptyIndexRows, indexRows } from '../search/index-rows.js';
+import { findReferences } from './references.js';
+
+/** One write in a batch. */
+export interface Write {
+  method: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  resourceType: string;
+  id: string;
+  /** The new content (absent for DELETE). Its meta.versionId and meta.lastUpdated are set here. */
+  resource?: Resource;
+  /** If-Match: the version the client last saw; a different current version answers 412. */
+  ifMatch?: number;
+  /** Entry path for messages, e.g. `Bundle.entry[3]`. */
+  location?: string;
+}
+
+/** What a write did. */
+export interface WriteResult {
+  resourceType: string;
+  id: string;
+  versionId: number;
+  lastUpdated: string;
+  /** True when the resource did not exist (or was deleted) before. */
+  created: boolean;
+  deleted: boolean;
+  /** The stored content (absent for DELETE). */
+  resource?: Resource;
+  /** True for a PUT whose content equals the current version: no new version was made. */
+  unchanged: boolean;
+}
+
+export interface WriteOptions {
+  now: Date;
+  dialect: Dialect;
+  /** Reject relative references to resources that do not exist. */
+  referentialIntegrity: boolean;
+}
+
+interface CurrentRow {
+  resource_type: string;
+  id: string;
+  version_id: number;
+  deleted: number;
+  content: string;
+}
+
+// SQLite accepts at most 32,766 bound variables in one statement; stay well below it.
+const MAX_VARIABLES = 16_000;
+
+/** Writes a batch of resources (in the caller's transaction) and returns what each write did. */
+export async function writeBatch(
+  ex: Executor,
+  writes: Write[],
+  options: WriteOptions,
+): Promise<WriteResult[]> {
+  if (writes.length === 0) return [];
+  const lastUpdated = options.now.toISOString();
+  const lastUpdatedMs = options.now.getTime();
+  const current = await readCurrent(ex, writes, options.dialect);
+
+  // Later writes to the same resource in one batch (a bundle may touch it twice) build on earlier ones.
+  const versions = new Map<string, { version: number; deleted: boolean; existed: boolean }>();
+  for (const [key, row] of current)
+    versions.set(key, { version: row.version_id, deleted: row.deleted === 1, existed: true });
+
+  const results: WriteResult[] = [];
+  const inserts: Record<string, unknown>[] = [];
+  const updates: { row: Record<string, unknown>; expected: number }[] = [];
+  const versionRows: Record<string, unknown>[] = [];
+  const reindexKeys: { resource_type: string; id: string }[] = [];
+  const rows = emptyIndexRows();
+
+  for (const write of writes) {
+    const key = `${write.resourceType}/${write.id}`;
+    const before = versions.get(key);
+    const where = write.location ? ` (${write.location})` : '';
+    if (write.ifMatch !== undefined && (before?.version ?? 0) !== write.ifMatch) {
+      throw preconditionFailed(
+        `${key} is at version ${before?.version ?? 'none'}, not the version ${write.ifMatch} given in If-Match${where}`,
+      );
+    }
+    if (write.method === 'DELETE') {
+      if (!before || before.deleted) {
+        results.push(deleteResult(write, before?.version ?? 0, lastUpdated, !before));
+        continue;
+      }
+      const version = before.version + 1;
+      versions.set(key, { version, deleted: true, existed: true });
+      updates.push({
+        row: {
+          resource_type: write.resourceType,
+          id: write.id,
+          version_id: version,
+          last_updated: lastUpdated,
+          last_updated_ms: lastUpdatedMs,
+          deleted: 1,
+        },
+        expected: before.version,
+      });
+      versionRows.push(versionRow(write, version, lastUpdated, lastUpdatedMs, null));
+      reindexKeys.push({ resource_type: write.resourceType, id: write.id });
+      results.push(deleteResult(write, version, lastUpdated, false));
+      continue;
+    }
+    const resource = write.resource!;
+    if (write.method === 'PUT' && before && !before.deleted) {
+      const row = current.get(key);
+      if (row && row.version_id === before.version && sameContent(row.content, resource)) {
+        const stored = JSON.parse(row.content) as Resource;
+        results.push({
+          resourceType: write.resourceType,
+          id: write.id,
+          versionId: before.version,
+          lastUpdated: stored.meta?.lastUpdated ?? lastUpdated,
+          created: false,
+          deleted: false,
+          resource: stored,
+          unchanged: true,
+        });
+        continue;
+      }
+    }
+    const version = (before?.version ?? 0) + 1;
+    // resourceType, id and meta first, as FHIR JSON is usually read.
+    const { resourceType: _t, id: _i, meta, ...rest } = resource;
+    const stored = {
+      resourceType: write.resourceType,
+      id: write.id,
+      meta: { ...meta, versionId: String(version), lastUpdated },
+      ...rest,
+    } as Resource;
+    const content = JSON.stringify(stored);
+    const row = {
+      resource_type: write.resourceType,
+      id: write.id,
+      version_id: version,
+      last_updated: lastUpdated,
+      last_updated_ms: lastUpdatedMs,
+      deleted: 0,
+      content,
+    };
+    if (before) {
+      updates.push({ row, expected: before.version });
+      reindexKeys.push({ resource_type: write.resourceType, id: write.id });
+    } else inserts.push(row);
+    versions.set(key, { version, deleted: false, existed: true });
+    versionRows.push(versionRow(write, version, lastUpdated, lastUpdatedMs, content));
+    indexRows(stored, rows);
+    results.push({
+      resourceType: write.resourceType,
+      id: write.id,
+      versionId: version,
+      lastUpdated,
+      created: !before || before.deleted,
+      deleted: false,
+      resource: stored,
+      unchanged: false,
+    });
+  }
+
+  if (options.referentialIntegrity) await checkReferences(ex, writes, versions);
+
+  await insertChunked(ex, 'resources', inserts, options.dialect);
+  for (const { row, expected } of updates) {
+    const { resource_type, id, ...values } = row as { resource_type: string; id: string } & Record<
+      string,
+      unknown
+    >;
+    const result = await ex
+      .updateTable('resources')
+      .set(values)
+      .where('resource_type', '=', resource_type)
+      .where('id', '=', id)
+      .where('version_id', '=', expected)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1) {
+      // Another transaction changed the row between our read and our write (possible on PostgreSQL
+      // only when the read was not locked); the client should read again.
+      throw conflict(`${resource_type}/${id} was changed by another request; read it again and retry`);
+    }
+  }
+  await insertChunked(ex, 'resource_versions', versionRows, options.dialect);
+  await deleteIndexRows(ex, reindexKeys);
+  for (const table of indexTables) await insertChunked(ex, table, rows[table], options.dialect);
+  return results;
+}
+
+function deleteResult(
+  write: Write,
+  version: number,
+  lastUpdated: string,
+  neverExisted: boolean,
+): WriteResult {
+  if (neverExisted && write.ifMatch === undefined) {
+    // Deleting what never existed is reported, not silently accepted: the client likely has a wrong id.
+    throw notFound(`${write.resourceType}/${write.id} does not exist`);
+  }
+  return {
+    resourceType: write.resourceType,
+    id: write.id,
+    versionId: version,
+    lastUpdated,
+    created: false,
+    deleted: true,
+    unchanged: false,
+  };
+}
+
+function versionRow(write: Write, version: number, lastUpdated: string, ms: number, content: string | null) {
+  return {
+    resource_type: write.resourceType,
+    id: write.id,
+    version_id: version,
+    last_updated: lastUpdated,
+    last_updated_ms: ms,
+    deleted: content === null ? 1 : 0,
+    content,
+    method: write.method,
+  };
+}
+
+/** True when the stored JSON equals the new resource, apart from meta.versionId/lastUpdated. */
+function sameContent(storedJson: string, resource: Resource): boolean {
+  const stored = JSON.parse(storedJson) as Resource;
+  const strip = (r: Resource) => {
+    const { versionId: _v, lastUpdated: _l, ...meta } = r.meta ?? {};
+    return canonical({ ...r, meta: Object.keys(meta).length ? meta : undefined });
+  };
+  return strip(stored) === strip(resource);
+}
+
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_k, v) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, (v as Record<string, unknown>)[k]]),
+        )
+      : v,
+  );
+}
+
+async function readCurrent(
+  ex: Executor,
+  writes: Write[],
+  dialect: Dialect,
+): Promise<Map<string, CurrentRow>> {
+  const idsByType = new Map<string, Set<string>>();
+  for (const w of writes) {
+    let ids = idsByType.get(w.resourceType);
+    if (!ids) idsByType.set(w.resourceType, (ids = new Set()));
+    ids.add(w.id);
+  }
+  const current = new Map<string, CurrentRow>();
+  for (const [type, idSet] of idsByType) {
+    const ids = [...idSet].sort();
+    for (let i = 0; i < ids.length; i += 500) {
+      let query = ex
+        .selectFrom('resources')
+        .select(['resource_type', 'id', 'version_id', 'deleted', 'content'])
+        .where('resource_type', '=', type)
+        .where('id', 'in', ids.slice(i, i + 500));
+      // Lock the rows on PostgreSQL so that concurrent writers to the same resource queue up instead
+      // of failing; SQLite has one writer at a time already. Sorted ids keep lock order stable.
+      if (dialect === 'postgres') query = query.orderBy('id').forUpdate();
+      for (const row of await query.execute())
+        current.set(`${row.resource_type}/${row.id}`, row as CurrentRow);
+    }
+  }
+  return current;
+}
+
+async function checkReferences(
+  ex: Executor,
+  writes: Write[],
+  inBatch: Map<string, { deleted: boolean }>,
+): Promise<void> {
+  const wanted = new Map<string, { type: string; id: string; path: string; location?: string }>();
+  for (const w of writes) {
+    if (!w.resource) continue;
+    for (const ref of findReferences(w.resource)) {
+      const m = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(ref.reference);
+      if (!m) continue; // absolute URLs, contained (#id), urn: and logical references are not ours to check
+      const key = `${m[1]}/${m[2]}`;
+      const batch = inBatch.get(key);
+      if (batch && !batch.deleted) continue;
+      if (!wanted.has(key)) wanted.set(key, { type: m[1]!, id: m[2]!, path: ref.path, location: w.location });
+    }
+  }
+  if (wanted.size === 0) return;
+  const byType = new Map<string, string[]>();
+  for (const { type, id } of wanted.values()) byType.set(type, [...(byType.get(type) ?? []), id]);
+  const found = new Set<string>();
+  for (const [type, ids] of byType) {
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await ex
+        .selectFrom('resources')
+        .select('id')
+        .where('resource_type', '=', type)
+        .where('id', 'in', ids.slice(i, i + 500))
+        .where('deleted', '=', 0)
+        .execute();
+      for (const r of rows) found.add(`${type}/${r.id}`);
+    }
+  }
+  const missing = [...wanted.entries()].filter(([key]) => !found.has(key));
+  if (missing.length > 0) {
+    throw new FhirError(
+      400,
+      missing.map(([key, m]) => ({
+        code: 'not-found' as const,
+        diagnostics: `the referenced resource ${key} does not exist${m.location ? ` (${m.location})` : ''}`,
+        expression: m.path,
+      })),
+    );
+  }
+}
+
+async function insertChunked(
+  ex: Executor,
+  table: IndexTableName | 'resources' | 'resource_versions',
+  rows: Record<string, unknown>[],
+  _dialect: Dialect,
+): Promise<void> {
+  if (rows.length === 0) return;
+  const columns = Object.keys(rows[0]!).length;
+  const size = Math.max(1, Math.floor(MAX_VARIABLES / columns));
+  for (let i = 0; i < rows.length; i += size) {
+    // biome-ignore lint/suspicious/noExplicitAny: rows are built for this table by this module
+    await ex
+      .insertInto(table as any)
+      .values(rows.slice(i, i + size) as any)
+      .execute();
+  }
+}
+
+async function deleteIndexRows(ex: Executor, keys: { resource_type: string; id: string }[]): Promise<void> {
+  if (keys.length === 0) return;
+  const byType = new Map<string, string[]>();
+  for (const k of keys) byType.set(k.resource_type, [...(byType.get(k.resource_type) ?? []), k.id]);
+  for (const [type, ids] of byType) {
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      for (const table of indexTables) {
+        await ex
+          .deleteFrom(table)
+          .where('resource_id', 'in', chunk)
+          .where('resource_type', '=', type)
+          .execute();
+      }
+    }
+  }
+}
+
+/** A new server-assigned id. */
+export function newId(): string {
+  return randomUUID();
+}
+
+/** FHIR id syntax (R4 datatypes: [A-Za-z0-9\-\.]{1,64}). */
+export function isValidId(id: string): boolean {
+  return /^[A-Za-z0-9\-.]{1,64}$/.test(id);
+}

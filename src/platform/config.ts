@@ -1,0 +1,69 @@
+/**
+ * One typed configuration object, read from the environment (and CLI flags) and validated at start:
+ * a bad value stops start-up with one line naming the variable and the reason.
+ */
+import { z } from 'zod';
+
+export interface Config {
+  /** `sqlite:PATH`, `sqlite::memory:` or `postgres://...`. */
+  databaseUrl: string;
+  /** HTTP port of the API and web app. */
+  port: number;
+  /** Interface to bind; 0.0.0.0 so the demo is reachable from a host browser. */
+  host: string;
+  /** Largest accepted request body in bytes (FHIR bundles from EHRs can be large). */
+  bodyLimitBytes: number;
+  /** Largest page a search returns whatever `_count` asks for. */
+  maxPageSize: number;
+  /** Page size when `_count` is absent. */
+  defaultPageSize: number;
+  /** Reject writes whose relative references point at resources that do not exist (as HAPI does by default). */
+  referentialIntegrity: boolean;
+  /** Public base URL used in Location headers and Bundle links; derived from the request when unset. */
+  baseUrl?: string;
+  /** pino log level. */
+  logLevel: string;
+}
+
+const envSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .regex(/^(sqlite:|postgres:\/\/|postgresql:\/\/)/, 'must start with sqlite: or postgres://')
+    .default('sqlite:./data/careloop.db'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().default('0.0.0.0'),
+  CARELOOP_BODY_LIMIT_MB: z.coerce.number().positive().max(1024).default(64),
+  CARELOOP_MAX_PAGE_SIZE: z.coerce.number().int().positive().max(10_000).default(1000),
+  CARELOOP_DEFAULT_PAGE_SIZE: z.coerce.number().int().positive().max(10_000).default(50),
+  CARELOOP_REFERENTIAL_INTEGRITY: z.enum(['true', 'false']).default('true'),
+  CARELOOP_BASE_URL: z.url().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+/** Thrown when a configuration value is invalid; its message is one line naming the variable. */
+export class ConfigError extends Error {}
+
+/** Reads and validates the configuration from an environment map (process.env by default). */
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  overrides: Partial<Config> = {},
+): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`invalid configuration: ${issue.path.join('.')} ${issue.message}`);
+  }
+  const e = parsed.data;
+  return {
+    databaseUrl: e.DATABASE_URL,
+    port: e.PORT,
+    host: e.HOST,
+    bodyLimitBytes: Math.round(e.CARELOOP_BODY_LIMIT_MB * 1024 * 1024),
+    maxPageSize: e.CARELOOP_MAX_PAGE_SIZE,
+    defaultPageSize: e.CARELOOP_DEFAULT_PAGE_SIZE,
+    referentialIntegrity: e.CARELOOP_REFERENTIAL_INTEGRITY === 'true',
+    baseUrl: e.CARELOOP_BASE_URL,
+    logLevel: e.LOG_LEVEL,
+    ...overrides,
+  };
+}

@@ -1,0 +1,100 @@
+/**
+ * Table types for Kysely. Conventions that hold on both dialects (see database.ts):
+ * - instants are ISO-8601 UTC text (`2026-11-30T09:00:00.000Z`), which sorts correctly as text;
+ *   search tables also keep them as epoch milliseconds (double) for range comparisons;
+ * - flags are integers 0/1 (SQLite binds no booleans);
+ * - JSON is text, parsed once by `parseJsonColumn` (pg would otherwise hand back objects for json columns).
+ */
+export interface ResourceTable {
+  resource_type: string;
+  id: string;
+  version_id: number;
+  last_updated: string;
+  last_updated_ms: number;
+  deleted: number;
+  /** The current version's JSON; for a deleted resource, the last content before deletion. */
+  content: string;
+}
+
+export interface ResourceVersionTable {
+  resource_type: string;
+  id: string;
+  version_id: number;
+  last_updated: string;
+  last_updated_ms: number;
+  deleted: number;
+  /** The version's JSON; null for a delete. */
+  content: string | null;
+  /** HTTP method that made this version (POST, PUT, PATCH, DELETE), for history entries. */
+  method: string;
+}
+
+interface IndexRow {
+  resource_type: string;
+  resource_id: string;
+  param: string;
+}
+export interface TokenIndexTable extends IndexRow {
+  system: string | null;
+  code: string | null;
+}
+export interface StringIndexTable extends IndexRow {
+  /** Lower-cased, accents removed, whitespace collapsed: what default string search compares. */
+  value: string;
+  /** The original text, for `:exact`. */
+  exact: string;
+}
+export interface RangeIndexTable extends IndexRow {
+  low: number | null;
+  high: number | null;
+}
+export interface QuantityIndexTable extends IndexRow {
+  value: number;
+  low: number;
+  high: number;
+  system: string | null;
+  code: string | null;
+}
+export interface ReferenceIndexTable extends IndexRow {
+  target_type: string | null;
+  target_id: string | null;
+  /** The reference as written (also canonical and absolute URLs). */
+  reference: string;
+}
+export interface UriIndexTable extends IndexRow {
+  value: string;
+}
+export interface CompositeIndexTable extends IndexRow {
+  c1_system: string | null;
+  c1_code: string | null;
+  c2_system: string | null;
+  c2_code: string | null;
+  c2_low: number | null;
+  c2_high: number | null;
+}
+
+export interface DB {
+  resources: ResourceTable;
+  resource_versions: ResourceVersionTable;
+  sp_token: TokenIndexTable;
+  sp_string: StringIndexTable;
+  sp_date: RangeIndexTable;
+  sp_number: RangeIndexTable;
+  sp_quantity: QuantityIndexTable;
+  sp_reference: ReferenceIndexTable;
+  sp_uri: UriIndexTable;
+  sp_composite: CompositeIndexTable;
+}
+
+/** The search index tables, by FHIR search parameter type. */
+export const indexTables = [
+  'sp_token',
+  'sp_string',
+  'sp_date',
+  'sp_number',
+  'sp_quantity',
+  'sp_reference',
+  'sp_uri',
+  'sp_composite',
+] as const;
+export type IndexTableName = (typeof indexTables)[number];

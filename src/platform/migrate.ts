@@ -1,0 +1,47 @@
+/**
+ * Versioned migrations that run on both dialects. Each migration is a module in ./migrations with
+ * `up(db, dialect)`; applied versions are recorded in `careloop_migrations`, and each runs in its own
+ * transaction (PostgreSQL and SQLite both have transactional DDL).
+ */
+import { type Kysely, sql } from 'kysely';
+import type { Database, Dialect } from './database.js';
+import * as resourceStore from './migrations/001-resource-store.js';
+
+interface Migration {
+  name: string;
+  up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
+}
+
+/** Every migration, in order. Never edit one that has shipped: add the next. */
+export const migrations: Migration[] = [{ name: '001-resource-store', up: resourceStore.up }];
+
+/** Applies the migrations not yet applied; returns their names. */
+export async function migrate(database: Database): Promise<string[]> {
+  const db = database.db as unknown as Kysely<unknown>;
+  await db.schema
+    .createTable('careloop_migrations')
+    .ifNotExists()
+    .addColumn('name', 'text', (c) => c.primaryKey())
+    .addColumn('applied_at', 'text', (c) => c.notNull())
+    .execute();
+  const applied: string[] = [];
+  for (const migration of migrations) {
+    const done = await db.transaction().execute(async (trx) => {
+      if (database.dialect === 'postgres') {
+        // Two processes starting together (several servers on one database) apply each migration once.
+        await sql`select pg_advisory_xact_lock(7320411)`.execute(trx);
+      }
+      const existing = await sql<{
+        name: string;
+      }>`select name from careloop_migrations where name = ${migration.name}`.execute(trx);
+      if (existing.rows.length > 0) return false;
+      await migration.up(trx, database.dialect);
+      await sql`insert into careloop_migrations (name, applied_at) values (${migration.name}, ${new Date().toISOString()})`.execute(
+        trx,
+      );
+      return true;
+    });
+    if (done) applied.push(migration.name);
+  }
+  return applied;
+}

@@ -1,0 +1,126 @@
+/**
+ * The FHIR resource store: current versions, every version (history), and the search index tables.
+ * Index tables are derived data: `careloop reindex` can rebuild them from `resources`.
+ */
+import { type Kysely, sql } from 'kysely';
+import type { Dialect } from '../database.js';
+
+export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
+  // Byte-order collation on PostgreSQL so that prefix ranges (value >= 'ab' and value < 'ab\uffff')
+  // and sorting behave exactly as in SQLite's BINARY collation.
+  const text = dialect === 'postgres' ? sql`text collate "C"` : sql`text`;
+  const double = dialect === 'postgres' ? sql`double precision` : sql`real`;
+
+  await db.schema
+    .createTable('resources')
+    .addColumn('resource_type', text, (c) => c.notNull())
+    .addColumn('id', text, (c) => c.notNull())
+    .addColumn('version_id', 'integer', (c) => c.notNull())
+    .addColumn('last_updated', text, (c) => c.notNull())
+    .addColumn('last_updated_ms', double, (c) => c.notNull())
+    .addColumn('deleted', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('content', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('resources_pk', ['resource_type', 'id'])
+    .execute();
+  await db.schema
+    .createIndex('resources_type_updated')
+    .on('resources')
+    .columns(['resource_type', 'last_updated_ms'])
+    .execute();
+
+  await db.schema
+    .createTable('resource_versions')
+    .addColumn('resource_type', text, (c) => c.notNull())
+    .addColumn('id', text, (c) => c.notNull())
+    .addColumn('version_id', 'integer', (c) => c.notNull())
+    .addColumn('last_updated', text, (c) => c.notNull())
+    .addColumn('last_updated_ms', double, (c) => c.notNull())
+    .addColumn('deleted', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('content', 'text')
+    .addColumn('method', text, (c) => c.notNull())
+    .addPrimaryKeyConstraint('resource_versions_pk', ['resource_type', 'id', 'version_id'])
+    .execute();
+  await db.schema
+    .createIndex('resource_versions_type_updated')
+    .on('resource_versions')
+    .columns(['resource_type', 'last_updated_ms'])
+    .execute();
+  await db.schema
+    .createIndex('resource_versions_updated')
+    .on('resource_versions')
+    .columns(['last_updated_ms'])
+    .execute();
+
+  const indexTable = (name: string) =>
+    db.schema
+      .createTable(name)
+      .addColumn('resource_type', text, (c) => c.notNull())
+      .addColumn('resource_id', text, (c) => c.notNull())
+      .addColumn('param', text, (c) => c.notNull());
+
+  await indexTable('sp_token').addColumn('system', text).addColumn('code', text).execute();
+  await indexTable('sp_string')
+    .addColumn('value', text, (c) => c.notNull())
+    .addColumn('exact', text, (c) => c.notNull())
+    .execute();
+  await indexTable('sp_date').addColumn('low', double).addColumn('high', double).execute();
+  await indexTable('sp_number').addColumn('low', double).addColumn('high', double).execute();
+  await indexTable('sp_quantity')
+    .addColumn('value', double, (c) => c.notNull())
+    .addColumn('low', double, (c) => c.notNull())
+    .addColumn('high', double, (c) => c.notNull())
+    .addColumn('system', text)
+    .addColumn('code', text)
+    .execute();
+  await indexTable('sp_reference')
+    .addColumn('target_type', text)
+    .addColumn('target_id', text)
+    .addColumn('reference', text, (c) => c.notNull())
+    .execute();
+  await indexTable('sp_uri')
+    .addColumn('value', text, (c) => c.notNull())
+    .execute();
+  await indexTable('sp_composite')
+    .addColumn('c1_system', text)
+    .addColumn('c1_code', text)
+    .addColumn('c2_system', text)
+    .addColumn('c2_code', text)
+    .addColumn('c2_low', double)
+    .addColumn('c2_high', double)
+    .execute();
+
+  // Lookups by value: (type, param, value..., resource_id) so that the IN (...) subqueries of a search
+  // are answered from the index alone.
+  const indexes: [string, string[]][] = [
+    ['sp_token', ['resource_type', 'param', 'code', 'system', 'resource_id']],
+    ['sp_string', ['resource_type', 'param', 'value', 'resource_id']],
+    ['sp_date', ['resource_type', 'param', 'low', 'high', 'resource_id']],
+    ['sp_date', ['resource_type', 'param', 'high', 'low', 'resource_id']],
+    ['sp_number', ['resource_type', 'param', 'low', 'high', 'resource_id']],
+    ['sp_quantity', ['resource_type', 'param', 'code', 'value', 'resource_id']],
+    ['sp_reference', ['resource_type', 'param', 'target_id', 'target_type', 'resource_id']],
+    ['sp_reference', ['target_id', 'target_type']],
+    ['sp_uri', ['resource_type', 'param', 'value', 'resource_id']],
+    ['sp_composite', ['resource_type', 'param', 'c1_code', 'c2_code', 'resource_id']],
+  ];
+  for (const [i, [table, columns]] of indexes.entries()) {
+    await db.schema.createIndex(`${table}_lookup_${i}`).on(table).columns(columns).execute();
+  }
+  // Re-indexing a resource deletes its rows by (resource_type, resource_id).
+  for (const table of [
+    'sp_token',
+    'sp_string',
+    'sp_date',
+    'sp_number',
+    'sp_quantity',
+    'sp_reference',
+    'sp_uri',
+    'sp_composite',
+  ]) {
+    await db.schema
+      .createIndex(`${table}_owner`)
+      .on(table)
+      .columns(['resource_id', 'resource_type'])
+      .execute();
+  }
+}

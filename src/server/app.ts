@@ -1,0 +1,90 @@
+/**
+ * Builds the Fastify app from a config and its parts (database, clock). Tests build their own with
+ * `buildApp` and talk to it through `app.inject()` or a real port.
+ */
+import { readFileSync } from 'node:fs';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { loadFhirDefinitions } from '../fhir/definitions.js';
+import { fhirRoutes } from '../fhir/fhir.routes.js';
+import { badRequest } from '../fhir/outcome.js';
+import { createStore, type ResourceStore } from '../fhir/store/store.js';
+import type { Clock } from '../platform/clock.js';
+import type { Config } from '../platform/config.js';
+import type { Database } from '../platform/database.js';
+import { installErrorHandlers } from './errors.js';
+import { homeRoutes } from './home.routes.js';
+
+export interface AppParts {
+  database: Database;
+  clock: Clock;
+  /** Log to stdout (pino); tests pass false. */
+  logger?: boolean;
+}
+
+export interface App {
+  app: FastifyInstance;
+  store: ResourceStore;
+}
+
+/** The package version, shown in the CapabilityStatement. */
+export const version: string = JSON.parse(
+  readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+).version;
+
+const jsonTypes = ['application/json', 'application/fhir+json', 'application/json-patch+json'];
+
+/** Assembles the app: parsers, error handling, OpenAPI docs, FHIR API and the home page. */
+export async function buildApp(config: Config, parts: AppParts): Promise<App> {
+  loadFhirDefinitions();
+  const store = createStore(parts.database, {
+    clock: parts.clock,
+    referentialIntegrity: config.referentialIntegrity,
+    defaultPageSize: config.defaultPageSize,
+    maxPageSize: config.maxPageSize,
+  });
+  const app = Fastify({
+    bodyLimit: config.bodyLimitBytes,
+    logger: parts.logger
+      ? {
+          level: config.logLevel,
+          serializers: {
+            // The query string of a FHIR search holds names, birth dates and identifiers: log the path only.
+            req: (req) => ({ method: req.method, path: req.url.split('?')[0], remote: req.ip }),
+          },
+        }
+      : false,
+    trustProxy: true,
+  });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(jsonTypes, { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, body === '' ? undefined : JSON.parse(body as string));
+    } catch (err) {
+      done(
+        badRequest(`the body is not valid JSON: ${(err as Error).message}`, undefined, 'structure'),
+        undefined,
+      );
+    }
+  });
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_r, body, done) =>
+    done(null, body),
+  );
+  installErrorHandlers(app);
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'CareLoop API', version, description: 'FHIR R4 REST API and CareLoop workflows' },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(fhirRoutes, {
+    prefix: '/fhir',
+    store,
+    version,
+    baseUrl: config.baseUrl ? `${config.baseUrl}/fhir` : undefined,
+  });
+  await app.register(homeRoutes, { store, database: parts.database });
+  return { app, store };
+}
