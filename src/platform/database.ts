@@ -57,7 +57,10 @@ function openSqlite(path: string): Database {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 10000');
   sqlite.pragma('cache_size = -65536');
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<DB>({
+    dialect: new SqliteDialect({ database: sqlite }),
+    ...(process.env.CARELOOP_SQL_STATS ? { log: sqlStats } : {}),
+  });
   return {
     db,
     dialect: 'sqlite',
@@ -113,3 +116,17 @@ export async function dropPostgresSchema(url: string, schema: string): Promise<v
     await admin.end();
   }
 }
+
+const stats = new Map<string, { n: number; ms: number }>();
+function sqlStats(event: { query: { sql: string }; queryDurationMillis: number }): void {
+  const key = event.query.sql.slice(0, 90);
+  const s = stats.get(key) ?? { n: 0, ms: 0 };
+  s.n++;
+  s.ms += event.queryDurationMillis;
+  stats.set(key, s);
+}
+process.on('exit', () => {
+  if (!process.env.CARELOOP_SQL_STATS) return;
+  for (const [k, v] of [...stats.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 15))
+    console.error(v.ms.toFixed(0).padStart(7), String(v.n).padStart(7), k);
+});

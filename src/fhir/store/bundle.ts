@@ -313,24 +313,33 @@ async function processBatch(
   entries: ParsedEntry[],
   options: BundleOptions,
 ): Promise<Bundle> {
-  const out: BundleEntry[] = [];
-  for (const e of entries) {
-    try {
-      // Each entry of a batch is its own transaction: one failing entry leaves the others in place.
-      const response = await store.transaction((tx) => processTransaction(tx, [{ ...e, index: 0 }], options));
-      out.push(response.entry![0]!);
-    } catch (err) {
-      if (!(err instanceof FhirError)) throw err;
-      const here = `Bundle.entry[${e.index}]`;
-      const outcome = operationOutcome(
-        err.issues.map((i) => ({
-          ...i,
-          diagnostics: i.diagnostics.replaceAll('Bundle.entry[0]', here),
-          expression: i.expression?.replace('Bundle.entry[0]', here),
-        })),
-      );
-      out.push({ response: { status: String(err.status), outcome } });
-    }
+  // Each entry of a batch succeeds or fails on its own (a savepoint each), and the batch commits
+  // once: thousands of entries (Synthea's practitioner bundles) cost one commit, not thousands.
+  return store.transaction(async (tx) => {
+    const out: BundleEntry[] = [];
+    for (const e of entries) out.push(await processBatchEntry(tx, e, options));
+    return { resourceType: 'Bundle', type: 'batch-response', entry: out };
+  });
+}
+
+async function processBatchEntry(
+  store: ResourceStore,
+  e: ParsedEntry,
+  options: BundleOptions,
+): Promise<BundleEntry> {
+  try {
+    const response = await store.savepoint((tx) => processTransaction(tx, [{ ...e, index: 0 }], options));
+    return response.entry![0]!;
+  } catch (err) {
+    if (!(err instanceof FhirError)) throw err;
+    const here = `Bundle.entry[${e.index}]`;
+    const outcome = operationOutcome(
+      err.issues.map((i) => ({
+        ...i,
+        diagnostics: i.diagnostics.replaceAll('Bundle.entry[0]', here),
+        expression: i.expression?.replace('Bundle.entry[0]', here),
+      })),
+    );
+    return { response: { status: String(err.status), outcome } };
   }
-  return { resourceType: 'Bundle', type: 'batch-response', entry: out };
 }

@@ -1,4 +1,4 @@
-import type { Patient } from 'fhir/r4.js';
+import type { Patient, Resource } from 'fhir/r4.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildObservation, buildPatient } from '../../../test/support/factories.js';
 import {
@@ -46,7 +46,10 @@ describe.each(databaseTargets)('resource store on $name', ({ name, available }) 
   it.runIf(available)('makes a new version on every update and keeps each one readable', async () => {
     const { resource } = await store.create(buildPatient());
     clock.set('2026-11-30T12:05:00Z');
-    const v2 = await store.update('Patient', resource.id!, { ...buildPatient(), gender: 'other' });
+    const v2 = await store.update('Patient', resource.id!, {
+      ...buildPatient(),
+      gender: 'other',
+    } as Resource);
     expect(v2.status).toBe(200);
     expect(v2.resource.meta).toMatchObject({ versionId: '2', lastUpdated: '2026-11-30T12:05:00.000Z' });
     expect(((await store.vread('Patient', resource.id!, '1')) as Patient).gender).toBe('female');
@@ -87,9 +90,13 @@ describe.each(databaseTargets)('resource store on $name', ({ name, available }) 
     'rejects an update whose If-Match is stale with 412 and keeps the current version',
     async () => {
       const { resource } = await store.create(buildPatient());
-      await store.update('Patient', resource.id!, { ...buildPatient(), gender: 'male' }, { ifMatch: 1 });
+      await store.update('Patient', resource.id!, { ...buildPatient(), gender: 'male' } as Resource, {
+        ifMatch: 1,
+      });
       const err = await failure(
-        store.update('Patient', resource.id!, { ...buildPatient(), gender: 'other' }, { ifMatch: 1 }),
+        store.update('Patient', resource.id!, { ...buildPatient(), gender: 'other' } as Resource, {
+          ifMatch: 1,
+        }),
       );
       expect(err.status).toBe(412);
       expect(((await store.read('Patient', resource.id!)) as Patient).gender).toBe('male');
@@ -99,8 +106,12 @@ describe.each(databaseTargets)('resource store on $name', ({ name, available }) 
   it.runIf(available)('lets exactly one of two concurrent updates with the same If-Match win', async () => {
     const { resource } = await store.create(buildPatient());
     const attempts = await Promise.allSettled([
-      store.update('Patient', resource.id!, { ...buildPatient(), gender: 'male' }, { ifMatch: 1 }),
-      store.update('Patient', resource.id!, { ...buildPatient(), gender: 'other' }, { ifMatch: 1 }),
+      store.update('Patient', resource.id!, { ...buildPatient(), gender: 'male' } as Resource, {
+        ifMatch: 1,
+      }),
+      store.update('Patient', resource.id!, { ...buildPatient(), gender: 'other' } as Resource, {
+        ifMatch: 1,
+      }),
     ]);
     const won = attempts.filter((a) => a.status === 'fulfilled');
     const lost = attempts.filter((a) => a.status === 'rejected') as PromiseRejectedResult[];
@@ -116,8 +127,8 @@ describe.each(databaseTargets)('resource store on $name', ({ name, available }) 
     async () => {
       const { resource } = await store.create(buildPatient());
       await Promise.all([
-        store.update('Patient', resource.id!, { ...buildPatient(), gender: 'male' }),
-        store.update('Patient', resource.id!, { ...buildPatient(), gender: 'other' }),
+        store.update('Patient', resource.id!, { ...buildPatient(), gender: 'male' } as Resource),
+        store.update('Patient', resource.id!, { ...buildPatient(), gender: 'other' } as Resource),
       ]);
       const history = await store.history(
         { resourceType: 'Patient', id: resource.id },

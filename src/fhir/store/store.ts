@@ -42,6 +42,8 @@ export interface SaveResult {
 
 export type Query = [string, string][];
 
+let savepointCounter = 0;
+
 export class ResourceStore {
   private readonly listeners: ChangeListener[];
   private pendingChanges: ResourceChange[] | undefined;
@@ -72,6 +74,27 @@ export class ResourceStore {
       );
     await this.announce(pending);
     return result;
+  }
+
+  /**
+   * Runs `work` inside the current transaction as a unit that can fail on its own (a SQL savepoint):
+   * on failure its writes are undone and its changes not announced, and the transaction goes on.
+   */
+  async savepoint<T>(work: (store: ResourceStore) => Promise<T>): Promise<T> {
+    if (!this.pendingChanges) throw new Error('savepoint() needs an open transaction');
+    const name = `sp_${++savepointCounter}`;
+    const mark = this.pendingChanges.length;
+    await sql`savepoint ${sql.raw(name)}`.execute(this.ex);
+    try {
+      const result = await work(this);
+      await sql`release savepoint ${sql.raw(name)}`.execute(this.ex);
+      return result;
+    } catch (err) {
+      await sql`rollback to savepoint ${sql.raw(name)}`.execute(this.ex);
+      await sql`release savepoint ${sql.raw(name)}`.execute(this.ex);
+      this.pendingChanges.length = mark;
+      throw err;
+    }
   }
 
   private async announce(changes: ResourceChange[]): Promise<void> {
