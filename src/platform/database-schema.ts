@@ -98,3 +98,60 @@ export const indexTables = [
   'sp_composite',
 ] as const;
 export type IndexTableName = (typeof indexTables)[number];
+
+/** Column types of the tables written in bulk (for bulk-insert.ts). */
+export const bulkColumns = {
+  resources: {
+    resource_type: 'text',
+    id: 'text',
+    version_id: 'integer',
+    last_updated: 'text',
+    last_updated_ms: 'float8',
+    deleted: 'integer',
+    content: 'text',
+  },
+  resource_versions: {
+    resource_type: 'text',
+    id: 'text',
+    version_id: 'integer',
+    last_updated: 'text',
+    last_updated_ms: 'float8',
+    deleted: 'integer',
+    content: 'text',
+    method: 'text',
+  },
+  sp_token: { resource_type: 'text', resource_id: 'text', param: 'text', system: 'text', code: 'text' },
+  sp_string: { resource_type: 'text', resource_id: 'text', param: 'text', value: 'text', exact: 'text' },
+  sp_date: { resource_type: 'text', resource_id: 'text', param: 'text', low: 'float8', high: 'float8' },
+  sp_number: { resource_type: 'text', resource_id: 'text', param: 'text', low: 'float8', high: 'float8' },
+  sp_quantity: {
+    resource_type: 'text',
+    resource_id: 'text',
+    param: 'text',
+    value: 'float8',
+    low: 'float8',
+    high: 'float8',
+    system: 'text',
+    code: 'text',
+  },
+  sp_reference: {
+    resource_type: 'text',
+    resource_id: 'text',
+    param: 'text',
+    target_type: 'text',
+    target_id: 'text',
+    reference: 'text',
+  },
+  sp_uri: { resource_type: 'text', resource_id: 'text', param: 'text', value: 'text' },
+  sp_composite: {
+    resource_type: 'text',
+    resource_id: 'text',
+    param: 'text',
+    c1_system: 'text',
+    c1_code: 'text',
+    c2_system: 'text',
+    c2_code: 'text',
+    c2_low: 'float8',
+    c2_high: 'float8',
+  },
+} as const;

@@ -24,6 +24,8 @@ export interface Database {
   dialect: Dialect;
   /** A description without credentials, safe for logs. */
   description: string;
+  /** The raw SQLite connection (SQLite only), for prepared-statement bulk inserts in bulk-insert.ts. */
+  sqlite?: SQLite.Database;
   close(): Promise<void>;
 }
 
@@ -64,6 +66,7 @@ function openSqlite(path: string): Database {
   return {
     db,
     dialect: 'sqlite',
+    sqlite,
     description: memory ? 'SQLite (in memory)' : `SQLite ${path}`,
     close: () => db.destroy(),
   };

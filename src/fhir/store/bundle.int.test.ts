@@ -78,7 +78,7 @@ describe.each(databaseTargets)('transaction and batch bundles on $name', ({ name
           request: { method: 'POST', url: 'Observation' },
         },
         {
-          resource: { ...buildPatient(), gender: 'bogus' } as Patient,
+          resource: { ...buildPatient(), gender: 'bogus' } as unknown as Patient,
           request: { method: 'POST', url: 'Patient' },
         },
       ]),
@@ -230,7 +230,9 @@ describe.each(databaseTargets)('transaction and batch bundles on $name', ({ name
       );
       expect(response.type).toBe('batch-response');
       expect(response.entry?.map((e) => e.response?.status)).toEqual(['201', '400', '201']);
-      const outcome = response.entry![1]!.response!.outcome as { issue: { expression?: string[] }[] };
+      const outcome = response.entry![1]!.response!.outcome as unknown as {
+        issue: { expression?: string[] }[];
+      };
       expect(outcome.issue[0]?.expression?.[0]).toBe('Patient.birthDate');
       expect(await count(store, 'Patient')).toBe(patients + 2);
     },

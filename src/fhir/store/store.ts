@@ -115,7 +115,7 @@ export class ResourceStore {
       for (const w of writes) if (w.resource) assertValid(w.resource, w.location);
       const results = await writeBatch(store.ex, writes, {
         now: this.options.clock.now(),
-        dialect: this.database.dialect,
+        database: this.database,
         referentialIntegrity: this.options.referentialIntegrity,
       });
       for (const r of results) {

@@ -6,8 +6,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Resource } from 'fhir/r4.js';
-import type { Dialect, Executor } from '../../platform/database.js';
-import { type IndexTableName, indexTables } from '../../platform/database-schema.js';
+import { bulkInsert } from '../../platform/bulk-insert.js';
+import type { Database, Dialect, Executor } from '../../platform/database.js';
+import { bulkColumns, indexTables } from '../../platform/database-schema.js';
 import { conflict, FhirError, notFound, preconditionFailed } from '../outcome.js';
 import { emptyIndexRows, indexRows } from '../search/index-rows.js';
 import { findReferences } from './references.js';
@@ -42,7 +43,7 @@ export interface WriteResult {
 
 export interface WriteOptions {
   now: Date;
-  dialect: Dialect;
+  database: Database;
   /** Reject relative references to resources that do not exist. */
   referentialIntegrity: boolean;
 }
@@ -55,9 +56,6 @@ interface CurrentRow {
   content: string;
 }
 
-// SQLite accepts at most 32,766 bound variables in one statement; stay well below it.
-const MAX_VARIABLES = 16_000;
-
 /** Writes a batch of resources (in the caller's transaction) and returns what each write did. */
 export async function writeBatch(
   ex: Executor,
@@ -67,7 +65,7 @@ export async function writeBatch(
   if (writes.length === 0) return [];
   const lastUpdated = options.now.toISOString();
   const lastUpdatedMs = options.now.getTime();
-  const current = await readCurrent(ex, writes, options.dialect);
+  const current = await readCurrent(ex, writes, options.database.dialect);
 
   // Later writes to the same resource in one batch (a bundle may touch it twice) build on earlier ones.
   const versions = new Map<string, { version: number; deleted: boolean; existed: boolean }>();
@@ -171,7 +169,8 @@ export async function writeBatch(
 
   if (options.referentialIntegrity) await checkReferences(ex, writes, versions);
 
-  await insertChunked(ex, 'resources', inserts, options.dialect);
+  const { database } = options;
+  await bulkInsert(database, ex, 'resources', bulkColumns.resources, inserts);
   for (const { row, expected } of updates) {
     const { resource_type, id, ...values } = row as { resource_type: string; id: string } & Record<
       string,
@@ -190,9 +189,9 @@ export async function writeBatch(
       throw conflict(`${resource_type}/${id} was changed by another request; read it again and retry`);
     }
   }
-  await insertChunked(ex, 'resource_versions', versionRows, options.dialect);
+  await bulkInsert(database, ex, 'resource_versions', bulkColumns.resource_versions, versionRows);
   await deleteIndexRows(ex, reindexKeys);
-  for (const table of indexTables) await insertChunked(ex, table, rows[table], options.dialect);
+  for (const table of indexTables) await bulkInsert(database, ex, table, bulkColumns[table], rows[table]);
   return results;
 }
 
@@ -325,24 +324,6 @@ async function checkReferences(
         expression: m.path,
       })),
     );
-  }
-}
-
-async function insertChunked(
-  ex: Executor,
-  table: IndexTableName | 'resources' | 'resource_versions',
-  rows: Record<string, unknown>[],
-  _dialect: Dialect,
-): Promise<void> {
-  if (rows.length === 0) return;
-  const columns = Object.keys(rows[0]!).length;
-  const size = Math.max(1, Math.floor(MAX_VARIABLES / columns));
-  for (let i = 0; i < rows.length; i += size) {
-    // biome-ignore lint/suspicious/noExplicitAny: rows are built for this table by this module
-    await ex
-      .insertInto(table as any)
-      .values(rows.slice(i, i + size) as any)
-      .execute();
   }
 }
 

@@ -1,0 +1,336 @@
+/**
+ * `npm run bench`: generate a population, import it into SQLite and (when reachable) PostgreSQL, then
+ * run a fixed search mix over HTTP against a real `careloop serve` process and report p50/p95/p99
+ * latency and requests/s. Writes bench/results/<date>-<db>.json with the machine description.
+ *
+ *   npm run bench -- [--patients 100000] [--seed 7] [--db sqlite,postgres] [--requests 400] [--concurrency 4]
+ *                    [--tasks-per-patient 2] [--search-only]
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, freemem, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { openRuntime, type Runtime } from '../src/cli/runtime.js';
+import { importFiles } from '../src/fhir/import/import-files.js';
+import type { ResourceStore } from '../src/fhir/store/store.js';
+import { generatePopulation } from '../src/generator/generate-population.js';
+import { dropPostgresSchema } from '../src/platform/database.js';
+import { addWorklistTasks } from './worklist-tasks.js';
+
+const { values } = parseArgs({
+  options: {
+    patients: { type: 'string', default: '100000' },
+    seed: { type: 'string', default: '7' },
+    db: { type: 'string', default: 'sqlite,postgres' },
+    requests: { type: 'string', default: '400' },
+    concurrency: { type: 'string', default: '4' },
+    'tasks-per-patient': { type: 'string', default: '2' },
+    'search-only': { type: 'boolean', default: false },
+  },
+});
+const patients = Number(values.patients);
+const requestsPerQuery = Number(values.requests);
+const concurrency = Number(values.concurrency);
+const root = join(import.meta.dirname, '.data');
+const populationDir = join(root, `population-${patients}-${values.seed}`);
+const pgUrl = process.env.CARELOOP_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const pgSchema = `bench_${patients}`;
+
+interface QueryStats {
+  name: string;
+  example: string;
+  requests: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  requestsPerSecond: number;
+  meanResults: number;
+}
+
+async function main(): Promise<void> {
+  mkdirSync(root, { recursive: true });
+  if (!existsSync(join(populationDir, '00-information.json'))) {
+    console.log(`generating ${patients} patients (seed ${values.seed}) into ${populationDir}`);
+    const started = performance.now();
+    const summary = await generatePopulation({ patients, seed: values.seed!, outDir: populationDir });
+    console.log(
+      `generated ${summary.resources} resources in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
+  }
+  for (const db of values.db!.split(',')) {
+    if (db === 'postgres' && !(await reachable(pgUrl))) {
+      console.log(`PostgreSQL not reachable at ${pgUrl}: skipping the PostgreSQL run`);
+      continue;
+    }
+    await runFor(db as 'sqlite' | 'postgres');
+  }
+}
+
+async function runFor(db: 'sqlite' | 'postgres'): Promise<void> {
+  const sqlitePath = join(root, `bench-${patients}.db`);
+  const databaseUrl =
+    db === 'sqlite'
+      ? `sqlite:${sqlitePath}`
+      : `${pgUrl}${pgUrl.includes('?') ? '&' : '?'}options=-c%20search_path%3D${pgSchema}`;
+  let importResult: Record<string, unknown> | undefined;
+  if (!values['search-only']) {
+    if (db === 'sqlite')
+      for (const suffix of ['', '-wal', '-shm']) rmSync(sqlitePath + suffix, { force: true });
+    else {
+      await dropPostgresSchema(pgUrl, pgSchema);
+      const client = new pg.Client({ connectionString: pgUrl });
+      await client.connect();
+      await client.query(`create schema ${pgSchema}`);
+      await client.end();
+    }
+    const runtime = await openRuntime({ databaseUrl });
+    console.log(`[${db}] importing ${populationDir}`);
+    const started = performance.now();
+    let lastLine = 0;
+    const summary = await importFiles(runtime.store, [populationDir], {
+      onProgress: (p) => {
+        if (performance.now() - lastLine < 10_000 && p.filesDone !== p.files) return;
+        lastLine = performance.now();
+        const s = (performance.now() - started) / 1000;
+        console.log(
+          `[${db}] ${p.filesDone}/${p.files} files, ${p.resources} resources, ${Math.round(p.resources / s)} resources/s`,
+        );
+      },
+    });
+    if (summary.failures.length > 0)
+      throw new Error(`import failed: ${JSON.stringify(summary.failures.slice(0, 3))}`);
+    const tasks = await addWorklistTasks(runtime.store, Number(values['tasks-per-patient']));
+    await analyze(runtime);
+    importResult = {
+      resources: summary.resources,
+      seconds: round(summary.seconds),
+      resourcesPerSecond: Math.round(summary.resources / summary.seconds),
+      resourcesByType: summary.resourcesByType,
+      worklistTasksAdded: tasks,
+    };
+    console.log(
+      `[${db}] imported ${summary.resources} resources in ${summary.seconds.toFixed(1)} s: ${importResult.resourcesPerSecond} resources/s`,
+    );
+    await runtime.database.close();
+  }
+
+  const runtime = await openRuntime({ databaseUrl });
+  const samples = await sampleValues(runtime.store);
+  const databaseVersion = await versionOf(runtime);
+  await runtime.database.close();
+
+  const port = await freePort();
+  const server = await startServer(databaseUrl, port);
+  try {
+    const mix = searchMix(samples);
+    const results: QueryStats[] = [];
+    for (const query of mix) results.push(await measure(port, query));
+    const report = {
+      date: new Date().toISOString(),
+      command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+      machine: machine(),
+      database: { dialect: db, version: databaseVersion },
+      population: { patients, seed: values.seed },
+      import: importResult ?? 'skipped (--search-only)',
+      search: { requestsPerQuery, concurrency, queries: results },
+      targets: { importResourcesPerSecond: db === 'sqlite' ? 10_000 : 5_000, searchP95Ms: 20 },
+    };
+    const outDir = join(import.meta.dirname, 'results');
+    mkdirSync(outDir, { recursive: true });
+    const file = join(outDir, `${report.date.slice(0, 10)}-${db}.json`);
+    writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(`[${db}] search (p50 / p95 / p99 ms, req/s):`);
+    for (const r of results)
+      console.log(
+        `  ${r.name.padEnd(32)} ${r.p50} / ${r.p95} / ${r.p99}  ${r.requestsPerSecond} req/s  (${r.meanResults} results)`,
+      );
+    console.log(`[${db}] wrote ${file}`);
+  } finally {
+    server.kill('SIGTERM');
+  }
+}
+
+interface Samples {
+  patientIds: string[];
+  practitionerIds: string[];
+}
+
+async function sampleValues(store: ResourceStore): Promise<Samples> {
+  const ex = store.executor;
+  const pick = async (type: string, n: number) =>
+    (
+      await sql<{
+        id: string;
+      }>`select id from resources where resource_type = ${type} and deleted = 0 order by id limit ${n}`.execute(
+        ex,
+      )
+    ).rows.map((r) => r.id);
+  return { patientIds: await pick('Patient', 500), practitionerIds: await pick('Practitioner', 50) };
+}
+
+interface Query {
+  name: string;
+  url: (i: number) => string;
+}
+
+/** The fixed search mix: what a care coordinator's screens and an EHR integration ask most. */
+function searchMix(s: Samples): Query[] {
+  const patient = (i: number) => s.patientIds[i % s.patientIds.length];
+  const practitioner = (i: number) => s.practitionerIds[i % s.practitionerIds.length];
+  return [
+    {
+      name: 'patient compartment: observations',
+      url: (i) => `/fhir/Observation?subject=Patient/${patient(i)}&_sort=-date&_count=50`,
+    },
+    {
+      name: 'patient compartment: conditions',
+      url: (i) => `/fhir/Condition?patient=${patient(i)}&clinical-status=active`,
+    },
+    { name: 'read patient', url: (i) => `/fhir/Patient/${patient(i)}` },
+    {
+      name: 'code: HbA1c over 9 %',
+      url: () => '/fhir/Observation?code=http://loinc.org|4548-4&value-quantity=gt9&_count=20',
+    },
+    {
+      name: 'code: heart failure patients',
+      url: () =>
+        '/fhir/Condition?code=http://hl7.org/fhir/sid/icd-10-cm|I50.9&_count=20&_include=Condition:subject',
+    },
+    {
+      name: 'date range: inpatient discharges',
+      url: () => '/fhir/Encounter?class=IMP&date=ge2026-10-01&date=lt2026-11-01&_count=20',
+    },
+    {
+      name: 'name search',
+      url: (i) => `/fhir/Patient?name=${['gar', 'smi', 'ngu', 'joh', 'wil'][i % 5]}&_count=20`,
+    },
+    {
+      name: 'worklist: open tasks of an owner',
+      url: (i) =>
+        `/fhir/Task?owner=Practitioner/${practitioner(i)}&status=requested,ready,in-progress&_sort=period&_count=20`,
+    },
+    {
+      name: 'worklist: overdue tasks of a patient',
+      url: (i) =>
+        `/fhir/Task?patient=Patient/${patient(i)}&status=requested,ready,in-progress&period=lt2026-11-30`,
+    },
+  ];
+}
+
+async function measure(port: number, query: Query): Promise<QueryStats> {
+  const latencies: number[] = [];
+  let results = 0;
+  // Warm-up: caches, prepared plans.
+  for (let i = 0; i < 10; i++) await fetch(`http://127.0.0.1:${port}${query.url(i)}`).then((r) => r.text());
+  const started = performance.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < requestsPerQuery) {
+      const i = next++;
+      const t = performance.now();
+      const res = await fetch(`http://127.0.0.1:${port}${query.url(i)}`);
+      const body = (await res.json()) as { total?: number; entry?: unknown[]; resourceType?: string };
+      latencies.push(performance.now() - t);
+      if (res.status !== 200)
+        throw new Error(`${query.name}: HTTP ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
+      results += body.resourceType === 'Bundle' ? (body.entry?.length ?? 0) : 1;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const q = (p: number) =>
+    round(latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!);
+  return {
+    name: query.name,
+    example: query.url(0),
+    requests: latencies.length,
+    p50: q(50),
+    p95: q(95),
+    p99: q(99),
+    max: round(latencies.at(-1)!),
+    requestsPerSecond: Math.round(latencies.length / seconds),
+    meanResults: round(results / latencies.length),
+  };
+}
+
+async function startServer(databaseUrl: string, port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [join(import.meta.dirname, '../bin/careloop.js'), 'serve'], {
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  for (let i = 0; i < 600; i++) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/health`);
+      if (res.ok) return child;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill();
+  throw new Error('the server did not start within 60 s');
+}
+
+async function analyze(runtime: Runtime): Promise<void> {
+  // Fresh statistics, as a DBA would run after a bulk load, so the planners see the data.
+  await sql`analyze`.execute(runtime.database.db);
+}
+
+async function versionOf(runtime: Runtime): Promise<string> {
+  if (runtime.database.dialect === 'sqlite')
+    return `SQLite ${(await sql<{ v: string }>`select sqlite_version() as v`.execute(runtime.database.db)).rows[0]!.v}`;
+  return (await sql<{ v: string }>`select version() as v`.execute(runtime.database.db)).rows[0]!.v;
+}
+
+function machine() {
+  return {
+    cpu: cpus()[0]?.model,
+    cores: cpus().length,
+    memoryGiB: round(totalmem() / 2 ** 30),
+    freeMemoryGiB: round(freemem() / 2 ** 30),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+  };
+}
+
+async function reachable(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1500 });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+function round(n: number): number {
+  return Math.round(n * 10) / 10;
+}
+
+await main();

@@ -1,0 +1,51 @@
+/**
+ * Inserting many rows fast, on both dialects. Kysely's multi-row insert builds and compiles one
+ * statement with thousands of parameters, which costs more than the insert itself; so:
+ * - SQLite: one prepared statement per (table, columns), cached, run once per row inside the
+ *   caller's transaction (better-sqlite3 is synchronous and Kysely's SQLite driver holds a single
+ *   connection, so the rows land in the transaction the caller opened);
+ * - PostgreSQL: one `insert ... select * from unnest($1::text[], $2::float8[], ...)` per batch, a
+ *   single round trip with one array parameter per column.
+ */
+import type { Statement } from 'better-sqlite3';
+import { sql } from 'kysely';
+import type { Database, Executor } from './database.js';
+
+/** Column SQL types, for PostgreSQL's typed arrays. */
+export type ColumnType = 'text' | 'integer' | 'float8';
+
+const statements = new WeakMap<object, Map<string, Statement>>();
+
+/** Inserts `rows` (objects with exactly `columns` as keys) into `table` in the caller's transaction. */
+export async function bulkInsert(
+  database: Database,
+  ex: Executor,
+  table: string,
+  columns: Record<string, ColumnType>,
+  rows: Record<string, unknown>[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  const names = Object.keys(columns);
+  if (database.sqlite) {
+    let cache = statements.get(database.sqlite);
+    if (!cache) statements.set(database.sqlite, (cache = new Map()));
+    const key = `${table}(${names.join(',')})`;
+    let statement = cache.get(key);
+    if (!statement) {
+      statement = database.sqlite.prepare(
+        `insert into "${table}" (${names.map((n) => `"${n}"`).join(', ')}) values (${names.map(() => '?').join(', ')})`,
+      );
+      cache.set(key, statement);
+    }
+    const values = new Array(names.length);
+    for (const row of rows) {
+      for (let i = 0; i < names.length; i++) values[i] = row[names[i]!] ?? null;
+      statement.run(values);
+    }
+    return;
+  }
+  const arrays = names.map((name) => sql`${rows.map((r) => r[name] ?? null)}::${sql.raw(columns[name]!)}[]`);
+  await sql`insert into ${sql.table(table)} (${sql.join(names.map((n) => sql.ref(n)))}) select * from unnest(${sql.join(arrays)})`.execute(
+    ex,
+  );
+}
