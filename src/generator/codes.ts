@@ -65,3 +65,14 @@ export function round(value: number, digits = 1): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
 }
+
+/** A CodeableConcept coded in both ICD-10-CM and SNOMED CT (problem lists and claims need both). */
+export function dualCoded(icd: CodeDisplay, snomed: CodeDisplay, text: string): CodeableConcept {
+  return {
+    coding: [
+      { system: SYS.icd10cm, code: icd[0], display: icd[1] },
+      { system: SYS.snomed, code: snomed[0], display: snomed[1] },
+    ],
+    text,
+  };
+}

@@ -8,7 +8,7 @@ import {
   GIVEN_BY_GENERATION,
   generationOf,
   HISPANIC_GIVEN,
-} from './demographics-data.js';
+} from './names-data.js';
 import type { Rng } from './prng.js';
 
 export type Sex = 'female' | 'male';

@@ -2,9 +2,9 @@
 import type { BundleEntry, Reference, Resource } from 'fhir/r4.js';
 import type { ChronicDef, ChronicKey } from './conditions-data.js';
 import type { Race } from './demographics-data.js';
-import type { Directory, Practice, StaffMember } from './information-bundle.js';
 import type { Background, Sex } from './names.js';
-import { Rng } from './prng.js';
+import { hashSeed, Rng } from './prng.js';
+import type { Directory, Practice, StaffMember } from './staffing.js';
 
 export interface ChronicState {
   readonly def: ChronicDef;
@@ -23,6 +23,8 @@ export interface EncounterRecord {
   readonly end?: number;
   readonly practitioner: StaffMember;
   readonly locationId: string;
+  /** A preventive (check-up or well-child) visit, where scheduled vaccines are given. */
+  readonly checkup?: boolean;
 }
 
 export type Payer = 'medicare' | 'medicaid' | 'commercial' | 'uninsured';
@@ -35,6 +37,8 @@ export interface PatientContext {
   readonly index: number;
   readonly dir: Directory;
   readonly id: string;
+  /** Per-seed offset for medical record numbers. */
+  readonly mrnBase: number;
   readonly entries: BundleEntry[];
 
   sex: Sex;
@@ -58,6 +62,12 @@ export interface PatientContext {
 
   heightCm: number;
   bmi: number;
+  /** Relative weight change per year (people gain or lose weight over the window). */
+  weightDrift: number;
+  /** The patient's usual systolic pressure (mm Hg), around which each reading varies. */
+  bpBase: number;
+  /** Hypertension treated with medication (about 9 in 10 diagnosed patients, CDC Hypertension Cascade). */
+  htnTreated: boolean;
   smoking?: 'current' | 'former' | 'never';
   chronic: Map<ChronicKey, ChronicState>;
   burden: number;
@@ -79,6 +89,7 @@ export function newContext(seed: string, index: number, now: number, dir: Direct
     index,
     dir,
     id: ids.uuid(),
+    mrnBase: hashSeed(seed)[0] % 80_000_000,
     entries: [],
     sex: 'female',
     birth: 0,
@@ -96,6 +107,9 @@ export function newContext(seed: string, index: number, now: number, dir: Direct
     windowEnd: now,
     heightCm: 0,
     bmi: 0,
+    weightDrift: 0,
+    bpBase: 0,
+    htnTreated: false,
     chronic: new Map(),
     burden: 0,
     encounters: [],
@@ -120,4 +134,10 @@ export function patientRef(ctx: PatientContext): Reference {
 /** True when the patient has the chronic condition. */
 export function has(ctx: PatientContext, key: ChronicKey): boolean {
   return ctx.chronic.has(key);
+}
+
+/** True when the chronic condition had been diagnosed by instant `at`. */
+export function hadBy(ctx: PatientContext, key: ChronicKey, at: number): boolean {
+  const state = ctx.chronic.get(key);
+  return state !== undefined && state.onset <= at;
 }

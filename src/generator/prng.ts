@@ -114,7 +114,7 @@ export class Rng {
   /** Normal deviate clamped to [min, max]. */
   clampedNormal(mean: number, sd: number, min: number, max: number): number {
     const x = this.normal(mean, sd);
-    return x < min ? min : x > max ? max : x;
+    return Math.max(min, Math.min(max, x));
   }
 
   /** Poisson count (Knuth for small means, rounded normal approximation above 30). */
