@@ -7,6 +7,7 @@
 import { type RawBuilder, sql } from 'kysely';
 import { badRequest } from '../outcome.js';
 import {
+  identifierReference,
   indexedParam,
   normalizeString,
   parseReferenceString,
@@ -22,16 +23,20 @@ const or = (parts: Condition[]) => (parts.length === 1 ? parts[0]! : sql`(${sql.
 export const and = (parts: Condition[]) =>
   parts.length === 1 ? parts[0]! : sql`(${sql.join(parts, sql` and `)})`;
 
-/** The SQL condition for one criterion on resources of `resourceType` whose id is `id`. */
+/**
+ * The SQL condition for one criterion on resources of `resourceType` whose id is `id`. `baseUrl` is
+ * this server's FHIR base: absolute references under it are this server's resources.
+ */
 export function criterionSql(
   resourceType: string,
   criterion: Criterion,
   alias: string,
   now: Date,
+  baseUrl?: string,
 ): Condition {
   const { param, modifier } = criterion;
   const id = sql.ref(`${alias}.id`);
-  if (criterion.chain) return chainSql(resourceType, criterion, id, now);
+  if (criterion.chain) return chainSql(resourceType, criterion, id, now, baseUrl);
   if (param === '_id') {
     const values = criterion.values.map(unescapeValue);
     return modifier === 'not' ? sql`${id} not in (${sql.join(values)})` : sql`${id} in (${sql.join(values)})`;
@@ -45,16 +50,22 @@ export function criterionSql(
   if (modifier === 'missing') {
     return criterion.values[0] === 'true' ? sql`${id} not in (${scope})` : sql`${id} in (${scope})`;
   }
-  const valueConditions = criterion.values.map((v) => valueSql(resourceType, criterion, v, now));
+  const valueConditions = criterion.values.map((v) => valueSql(resourceType, criterion, v, now, baseUrl));
   if (modifier === 'not') return sql`${id} not in (${scope} and ${or(valueConditions)})`;
   return sql`${id} in (${scope} and ${or(valueConditions)})`;
 }
 
-function valueSql(resourceType: string, criterion: Criterion, raw: string, now: Date): Condition {
+function valueSql(
+  resourceType: string,
+  criterion: Criterion,
+  raw: string,
+  now: Date,
+  baseUrl: string | undefined,
+): Condition {
   const { type, modifier, key } = criterion;
   switch (type) {
     case 'token':
-      return tokenSql(raw, modifier);
+      return tokenSql(raw, modifier, undefined, indexedParam(resourceType, criterion.param)?.lowerCaseCodes);
     case 'string': {
       const value = unescapeValue(raw);
       if (modifier === 'exact') return sql`exact = ${value}`;
@@ -74,10 +85,14 @@ function valueSql(resourceType: string, criterion: Criterion, raw: string, now: 
       return and(parts);
     }
     case 'reference':
-      return referenceSql(criterion, unescapeValue(raw));
+      return referenceSql(criterion, unescapeValue(raw), baseUrl);
     case 'uri': {
       const value = unescapeValue(raw);
-      return modifier === 'below' ? prefixRange(sql.ref('value'), value) : sql`value = ${value}`;
+      if (modifier !== 'below') return sql`value = ${value}`;
+      // :below works on whole path segments: .../Questionnaire is above .../Questionnaire/phq-9 but not
+      // above .../QuestionnaireArchive/x, which a plain prefix would also match.
+      const under = value.endsWith('/') ? value : `${value}/`;
+      return sql`(value = ${value} or ${prefixRange(sql.ref('value'), under)})`;
     }
     case 'composite':
       return compositeSql(resourceType, criterion, raw, now);
@@ -90,39 +105,74 @@ function tokenSql(
   raw: string,
   modifier: string | undefined,
   columns = { system: 'system', code: 'code' },
+  lowerCaseCodes = false,
 ): Condition {
   const system = sql.ref(columns.system);
   const code = sql.ref(columns.code);
   if (modifier === 'text')
     return and([sql`${system} = ${TEXT_SYSTEM}`, prefixRange(code, normalizeString(unescapeValue(raw)))]);
+  const codeValue = (v: string) => (lowerCaseCodes ? unescapeValue(v).toLocaleLowerCase() : unescapeValue(v));
   const parts = splitUnescaped(raw, '|');
   if (parts.length === 1) {
     // code alone: any system, but not the display texts kept for :text.
-    return sql`(${code} = ${unescapeValue(parts[0]!)} and (${system} is null or ${system} <> ${TEXT_SYSTEM}))`;
+    return sql`(${code} = ${codeValue(parts[0]!)} and (${system} is null or ${system} <> ${TEXT_SYSTEM}))`;
   }
-  const [s, c] = [unescapeValue(parts[0]!), unescapeValue(parts.slice(1).join('|'))];
+  const [s, c] = [unescapeValue(parts[0]!), codeValue(parts.slice(1).join('|'))];
   if (s === '') return sql`(${code} = ${c} and ${system} is null)`;
   if (c === '') return sql`${system} = ${s}`;
   return sql`(${code} = ${c} and ${system} = ${s})`;
 }
 
-function referenceSql(criterion: Criterion, value: string): Condition {
+const absoluteUrl = /^[A-Za-z][A-Za-z0-9+.-]*:/;
+
+/**
+ * Rows of sp_reference whose target is a resource on this server: relative references (they have no
+ * scheme, since ids cannot hold a colon) and absolute ones under `baseUrl`. The index keeps
+ * target_type/target_id for any URL ending in Type/id, so without this `subject=Patient/1` also found
+ * references to http://elsewhere/fhir/Patient/1, another server's patient.
+ */
+export function localReference(baseUrl: string | undefined, column = sql.ref('reference')): Condition {
+  const relative = sql`${column} not like ${'%:%'}`;
+  if (!baseUrl) return relative;
+  return sql`(${relative} or ${prefixRange(column, `${baseUrl}/`)})`;
+}
+
+function referenceSql(criterion: Criterion, raw: string, baseUrl: string | undefined): Condition {
   const { modifier } = criterion;
-  if (modifier === 'identifier') return sql`reference = ${`identifier:${value}`}`;
+  if (modifier === 'identifier') return identifierSql(raw);
   const typeModifier = modifier && modifier !== 'missing' ? modifier : undefined;
+  // An absolute URL on this server means the same as the relative reference.
+  const value = baseUrl && raw.startsWith(`${baseUrl}/`) ? raw.slice(baseUrl.length + 1) : raw;
+  if (absoluteUrl.test(value)) {
+    // Another server's resource or a canonical URL: compare as written; a canonical without a
+    // version (url) also matches its versions (url|1.0), as R4 search.html#versions asks.
+    return sql`(reference = ${value} or ${prefixRange(sql.ref('reference'), `${value}|`)})`;
+  }
+  const local = localReference(baseUrl);
   const parsed = parseReferenceString(value);
   if (parsed) {
     if (typeModifier && typeModifier !== parsed.type) return sql`1 = 0`;
-    return sql`(target_id = ${parsed.id} and target_type = ${parsed.type})`;
+    return sql`(target_id = ${parsed.id} and target_type = ${parsed.type} and ${local})`;
   }
   if (/^[A-Za-z0-9\-.]{1,64}$/.test(value)) {
     // A bare id: any target type (or the one the modifier names).
     return typeModifier
-      ? sql`(target_id = ${value} and target_type = ${typeModifier})`
-      : sql`target_id = ${value}`;
+      ? sql`(target_id = ${value} and target_type = ${typeModifier} and ${local})`
+      : sql`(target_id = ${value} and ${local})`;
   }
-  // Canonical or absolute URL that is not one of ours: compare as written.
   return sql`reference = ${value}`;
+}
+
+/** `:identifier` as a token: system|value, |value (no system), or value alone (any system). */
+function identifierSql(raw: string): Condition {
+  const parts = splitUnescaped(raw, '|');
+  if (parts.length === 1) {
+    return sql`reference like ${`identifier:%|${escapeLike(unescapeValue(parts[0]!))}`} escape '\\'`;
+  }
+  const system = unescapeValue(parts[0]!);
+  const value = unescapeValue(parts.slice(1).join('|'));
+  if (value === '') return prefixRange(sql.ref('reference'), `identifier:${system}|`);
+  return sql`reference = ${identifierReference(system || undefined, value)}`;
 }
 
 function compositeSql(resourceType: string, criterion: Criterion, raw: string, now: Date): Condition {
@@ -149,13 +199,20 @@ function compositeSql(resourceType: string, criterion: Criterion, raw: string, n
   return and([first, secondSql]);
 }
 
-function chainSql(resourceType: string, criterion: Criterion, id: RawBuilder<unknown>, now: Date): Condition {
+function chainSql(
+  resourceType: string,
+  criterion: Criterion,
+  id: RawBuilder<unknown>,
+  now: Date,
+  baseUrl: string | undefined,
+): Condition {
   const { targetTypes, criterion: inner } = criterion.chain!;
   const targets = targetTypes.map(
     (t) =>
-      sql`(target_type = ${t} and target_id in (select c.id from resources c where c.resource_type = ${t} and c.deleted = 0 and ${criterionSql(t, inner, 'c', now)}))`,
+      sql`(target_type = ${t} and target_id in (select c.id from resources c where c.resource_type = ${t} and c.deleted = 0 and ${criterionSql(t, inner, 'c', now, baseUrl)}))`,
   );
-  return sql`${id} in (select resource_id from sp_reference where resource_type = ${resourceType} and param = ${criterion.param} and ${or(targets)})`;
+  // Only references to this server's resources can be followed.
+  return sql`${id} in (select resource_id from sp_reference where resource_type = ${resourceType} and param = ${criterion.param} and ${or(targets)} and ${localReference(baseUrl)})`;
 }
 
 /** Prefix match as a range, which uses the index (LIKE would not on PostgreSQL without pattern ops). */

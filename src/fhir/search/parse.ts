@@ -277,6 +277,11 @@ export function parseCriterion(resourceType: string, key: string, value: string)
       chain: { targetTypes: valid, criterion: criteria.find(Boolean)! },
     };
   }
+  if (modifier !== undefined && ((param === '_id' && modifier !== 'not') || param === '_lastUpdated')) {
+    // Answered from the resources table, which has no index rows: `_id:missing=true` would otherwise
+    // find every resource, and `_id:text` ignore its modifier.
+    throw notSupported(`modifier ":${modifier}" is not supported on "${param}"`, key);
+  }
   if (modifier !== undefined) {
     const isTypeModifier = type === 'reference' && isResourceType(modifier);
     if (!isTypeModifier && !supportedModifiers[type]?.has(modifier))

@@ -9,8 +9,8 @@ import type { Bundle, BundleEntry, BundleLink, Resource } from 'fhir/r4.js';
 import { type RawBuilder, sql } from 'kysely';
 import type { Executor } from '../../platform/database.js';
 import { toNumber } from '../../platform/database.js';
-import { and, criterionSql } from './criteria-sql.js';
-import { tableForType } from './index-rows.js';
+import { and, criterionSql, localReference } from './criteria-sql.js';
+import { TEXT_SYSTEM, tableForType } from './index-rows.js';
 import type { ParsedSearch, SortRule } from './parse.js';
 
 export interface SearchContext {
@@ -21,20 +21,28 @@ export interface SearchContext {
   query: [string, string][];
 }
 
-/** Resource ids (and optionally count) matching `search`, without loading content. */
-export function matchCondition(search: ParsedSearch, alias: string, now: Date): RawBuilder<unknown> {
+/**
+ * The condition on `resources` (as `alias`) that the matches of `search` meet. `baseUrl`, when given,
+ * lets absolute references to this server match as the relative references they are.
+ */
+export function matchCondition(
+  search: ParsedSearch,
+  alias: string,
+  now: Date,
+  baseUrl?: string,
+): RawBuilder<unknown> {
   const conditions: RawBuilder<unknown>[] = [
     sql`${sql.ref(`${alias}.resource_type`)} = ${search.resourceType}`,
     sql`${sql.ref(`${alias}.deleted`)} = 0`,
   ];
   for (const criterion of search.criteria)
-    conditions.push(criterionSql(search.resourceType, criterion, alias, now));
+    conditions.push(criterionSql(search.resourceType, criterion, alias, now, baseUrl));
   return and(conditions);
 }
 
 /** Runs the search and returns a searchset Bundle. */
 export async function runSearch(ex: Executor, search: ParsedSearch, ctx: SearchContext): Promise<Bundle> {
-  const where = matchCondition(search, 'r', ctx.now);
+  const where = matchCondition(search, 'r', ctx.now, ctx.baseUrl);
   const wantTotal = search.summary === 'count' || search.total !== 'none' || search.count === 0;
   let total: number | undefined;
   if (wantTotal) {
@@ -74,7 +82,7 @@ export async function runSearch(ex: Executor, search: ParsedSearch, ctx: SearchC
     resource: shape(resource, search),
     search: { mode: 'match' },
   }));
-  const included = await loadIncluded(ex, search, resources);
+  const included = await loadIncluded(ex, search, resources, ctx.baseUrl);
   for (const resource of included) {
     entries.push({
       fullUrl: `${ctx.baseUrl}/${resource.resourceType}/${resource.id}`,
@@ -103,11 +111,19 @@ function sortSql(resourceType: string, rule: SortRule): RawBuilder<unknown> {
     uri: sql`value`,
   }[rule.type];
   const aggregate = rule.descending ? sql`max` : sql`min`;
+  // Token rows also hold display texts (for :text); a token sorts by its code only.
+  const codesOnly =
+    rule.type === 'token' ? sql` and (s.system is null or s.system <> ${TEXT_SYSTEM})` : sql``;
   // Resources without a value sort last in both directions, on both databases.
-  return sql`(select ${aggregate}(${column}) from ${sql.table(table)} s where s.resource_type = ${resourceType} and s.resource_id = r.id and s.param = ${rule.param}) ${direction} nulls last`;
+  return sql`(select ${aggregate}(${column}) from ${sql.table(table)} s where s.resource_type = ${resourceType} and s.resource_id = r.id and s.param = ${rule.param}${codesOnly}) ${direction} nulls last`;
 }
 
-async function loadIncluded(ex: Executor, search: ParsedSearch, matches: Resource[]): Promise<Resource[]> {
+async function loadIncluded(
+  ex: Executor,
+  search: ParsedSearch,
+  matches: Resource[],
+  baseUrl: string,
+): Promise<Resource[]> {
   if (matches.length === 0 || (search.includes.length === 0 && search.revincludes.length === 0)) return [];
   const ids = matches.map((r) => r.id!);
   const seen = new Set(matches.map((r) => `${r.resourceType}/${r.id}`));
@@ -116,7 +132,7 @@ async function loadIncluded(ex: Executor, search: ParsedSearch, matches: Resourc
     const rows = await sql<{
       target_type: string;
       target_id: string;
-    }>`select distinct target_type, target_id from sp_reference where resource_type = ${rule.sourceType} and param = ${rule.param} and resource_id in (${sql.join(ids)}) and target_id is not null${rule.targetType ? sql` and target_type = ${rule.targetType}` : sql``}`.execute(
+    }>`select distinct target_type, target_id from sp_reference where resource_type = ${rule.sourceType} and param = ${rule.param} and resource_id in (${sql.join(ids)}) and target_id is not null and ${localReference(baseUrl)}${rule.targetType ? sql` and target_type = ${rule.targetType}` : sql``}`.execute(
       ex,
     );
     for (const r of rows.rows) wanted.push({ type: r.target_type, id: r.target_id });
@@ -124,7 +140,7 @@ async function loadIncluded(ex: Executor, search: ParsedSearch, matches: Resourc
   for (const rule of search.revincludes) {
     const rows = await sql<{
       resource_id: string;
-    }>`select distinct resource_id from sp_reference where resource_type = ${rule.sourceType} and param = ${rule.param} and target_type = ${search.resourceType} and target_id in (${sql.join(ids)})`.execute(
+    }>`select distinct resource_id from sp_reference where resource_type = ${rule.sourceType} and param = ${rule.param} and target_type = ${search.resourceType} and target_id in (${sql.join(ids)}) and ${localReference(baseUrl)}`.execute(
       ex,
     );
     for (const r of rows.rows) wanted.push({ type: rule.sourceType, id: r.resource_id });
@@ -168,16 +184,40 @@ const subsettedTag = {
 /** Applies `_summary` and `_elements` to a matched resource, marking it SUBSETTED as R4 asks. */
 function shape(resource: Resource, search: Pick<ParsedSearch, 'summary' | 'elements'>): Resource {
   let keep: Set<string> | undefined;
-  if (search.elements) keep = new Set(search.elements);
+  // Mandatory elements are kept with _elements too (R4 search.html#elements: servers SHOULD), so
+  // that the subset is still a valid resource.
+  if (search.elements)
+    keep = new Set([...search.elements, ...(getDataType(resource.resourceType).mandatoryProperties ?? [])]);
   else if (search.summary === 'true') keep = summaryProperties(resource.resourceType);
-  else if (search.summary === 'text') keep = new Set(['text', 'meta']);
+  // _summary=text: the narrative, id, meta and the top-level mandatory elements (R4 search.html#summary).
+  else if (search.summary === 'text')
+    keep = new Set(['text', 'meta', ...(getDataType(resource.resourceType).mandatoryProperties ?? [])]);
   else if (search.summary === 'data') keep = new Set(Object.keys(resource).filter((k) => k !== 'text'));
   if (!keep) return resource;
+  const kept = keptElement(resource.resourceType, keep);
   const out: Record<string, unknown> = { resourceType: resource.resourceType, id: resource.id };
-  for (const [key, value] of Object.entries(resource)) if (keep.has(key) || key === 'meta') out[key] = value;
+  for (const [key, value] of Object.entries(resource)) if (kept(key) || key === 'meta') out[key] = value;
   const meta = (out.meta ?? {}) as Record<string, unknown>;
   out.meta = { ...meta, tag: [...((meta.tag as unknown[]) ?? []), subsettedTag] };
   return out as unknown as Resource;
+}
+
+/**
+ * Whether a JSON property belongs to one of the `keep` elements. Elements are named without their
+ * type, as the summary lists and _elements name them (`effective`, `value`), while the JSON has
+ * `effectiveDateTime`, `valueQuantity`; a primitive's extension (`_birthDate`) travels with it.
+ * Matching names exactly dropped every choice element from _summary=true.
+ */
+function keptElement(resourceType: string, keep: Set<string>): (key: string) => boolean {
+  const choices = Object.keys(getDataType(resourceType).elements)
+    .filter((e) => e.endsWith('[x]'))
+    .map((e) => e.slice(0, -3))
+    .filter((e) => keep.has(e));
+  return (key) => {
+    const name = key.startsWith('_') ? key.slice(1) : key;
+    if (keep.has(name)) return true;
+    return choices.some((c) => name.startsWith(c) && /^[A-Z]/.test(name.slice(c.length)));
+  };
 }
 
 function summaryProperties(resourceType: string): Set<string> {
@@ -193,11 +233,14 @@ function selfUrl(
   resourceType: string,
   replace: Record<string, string | undefined> = {},
 ): string {
-  const params = new URLSearchParams();
+  const pairs: [string, string][] = [];
   const replaced = new Set(Object.keys(replace));
-  for (const [k, v] of ctx.query) if (!replaced.has(k)) params.append(k, v);
-  for (const [k, v] of Object.entries(replace)) if (v !== undefined) params.append(k, v);
-  const qs = params.toString();
+  for (const [k, v] of ctx.query) if (!replaced.has(k)) pairs.push([k, v]);
+  for (const [k, v] of Object.entries(replace)) if (v !== undefined) pairs.push([k, v]);
+  // Percent-encoding throughout (a space as %20): URLSearchParams writes a space as "+", which the
+  // API's query parser keeps as a literal "+" (it must, for time-zone offsets), so `name=ana lucia`
+  // came back on the next page as `name=ana+lucia` and matched nothing.
+  const qs = pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
   return `${ctx.baseUrl}/${resourceType}${qs ? `?${qs}` : ''}`;
 }
 

@@ -25,7 +25,11 @@ export function dateRange(value: string, key: string): { low: number; high: numb
   const year = Number(y);
   const month = mo ? Number(mo) - 1 : 0;
   const day = d ? Number(d) : 1;
-  if (month > 11 || day < 1 || day > 31) throw badRequest(`"${value}" is not a valid date`, key);
+  // A day the month does not have (2026-02-30) is refused rather than rolled into the next month.
+  if (month < 0 || month > 11 || day < 1 || day > new Date(Date.UTC(year, month + 1, 0)).getUTCDate())
+    throw badRequest(`"${value}" is not a valid date`, key);
+  if ((h && Number(h) > 23) || (mi && Number(mi) > 59) || (s && Number(s) > 59))
+    throw badRequest(`"${value}" is not a valid time`, key);
   const start =
     Date.UTC(
       year,
