@@ -12,7 +12,7 @@ import { sql } from 'kysely';
 import type { Database, Executor } from './database.js';
 
 /** Column SQL types, for PostgreSQL's typed arrays. */
-export type ColumnType = 'text' | 'integer' | 'float8';
+export type ColumnType = 'text' | 'integer' | 'int8' | 'float8';
 
 const statements = new WeakMap<object, Map<string, Statement>>();
 
@@ -48,4 +48,20 @@ export async function bulkInsert(
   await sql`insert into ${sql.table(table)} (${sql.join(names.map((n) => sql.ref(n)))}) select * from unnest(${sql.join(arrays)})`.execute(
     ex,
   );
+}
+
+/**
+ * Hands out `count` new resource keys (`resources.rid`), increasing. PostgreSQL: from a sequence, so
+ * concurrent server processes never collide. SQLite: max + 1 onwards, which is safe because the
+ * caller holds SQLite's single write transaction.
+ */
+export async function allocateRids(database: Database, ex: Executor, count: number): Promise<number[]> {
+  if (count === 0) return [];
+  if (database.dialect === 'postgres') {
+    const rows = await sql<{ rid: number }>`select nextval('resources_rid_seq') as rid from generate_series(1, ${count})`.execute(ex);
+    return rows.rows.map((r) => Number(r.rid));
+  }
+  const row = await sql<{ top: number | null }>`select max(rid) as top from resources`.execute(ex);
+  const first = Number(row.rows[0]?.top ?? 0) + 1;
+  return Array.from({ length: count }, (_, i) => first + i);
 }

@@ -1,7 +1,7 @@
 /**
  * Turns parsed search criteria into SQL conditions over the index tables. Each criterion becomes
- * `<id> in (select resource_id from sp_<type> where resource_type = ? and param = ? and (v1 or v2))`,
- * which both SQLite and PostgreSQL answer from the (resource_type, param, value, resource_id) indexes:
+ * `r.rid in (select rid from sp_<type> where resource_type = ? and param = ? and (v1 or v2))`,
+ * which both SQLite and PostgreSQL answer from the (resource_type, param, value, rid) indexes:
  * no scan of the resources table for an indexed parameter.
  */
 import { type RawBuilder, sql } from 'kysely';
@@ -11,7 +11,6 @@ import {
   indexedParam,
   normalizeString,
   parseReferenceString,
-  TEXT_SYSTEM,
   tableForType,
 } from './index-rows.js';
 import { type Criterion, type Prefix, splitPrefix, splitUnescaped, unescapeValue } from './parse.js';
@@ -35,18 +34,19 @@ export function criterionSql(
   baseUrl?: string,
 ): Condition {
   const { param, modifier } = criterion;
-  const id = sql.ref(`${alias}.id`);
+  const id = sql.ref(`${alias}.rid`);
   if (criterion.chain) return chainSql(resourceType, criterion, id, now, baseUrl);
   if (param === '_id') {
     const values = criterion.values.map(unescapeValue);
-    return modifier === 'not' ? sql`${id} not in (${sql.join(values)})` : sql`${id} in (${sql.join(values)})`;
+    const ids = sql.ref(`${alias}.id`);
+    return modifier === 'not' ? sql`${ids} not in (${sql.join(values)})` : sql`${ids} in (${sql.join(values)})`;
   }
   if (param === '_lastUpdated') {
     const at = sql.ref(`${alias}.last_updated_ms`);
     return or(criterion.values.map((v) => dateCondition(at, at, v, criterion.key, now)));
   }
   const table = tableForType[criterion.type]!;
-  const scope = sql`select resource_id from ${sql.table(table)} where resource_type = ${resourceType} and param = ${param}`;
+  const scope = sql`select rid from ${sql.table(table)} where resource_type = ${resourceType} and param = ${param}`;
   if (modifier === 'missing') {
     return criterion.values[0] === 'true' ? sql`${id} not in (${scope})` : sql`${id} in (${scope})`;
   }
@@ -109,13 +109,11 @@ function tokenSql(
 ): Condition {
   const system = sql.ref(columns.system);
   const code = sql.ref(columns.code);
-  if (modifier === 'text')
-    return and([sql`${system} = ${TEXT_SYSTEM}`, prefixRange(code, normalizeString(unescapeValue(raw)))]);
   const codeValue = (v: string) => (lowerCaseCodes ? unescapeValue(v).toLocaleLowerCase() : unescapeValue(v));
   const parts = splitUnescaped(raw, '|');
   if (parts.length === 1) {
-    // code alone: any system, but not the display texts kept for :text.
-    return sql`(${code} = ${codeValue(parts[0]!)} and (${system} is null or ${system} <> ${TEXT_SYSTEM}))`;
+    // code alone: any system.
+    return sql`${code} = ${codeValue(parts[0]!)}`;
   }
   const [s, c] = [unescapeValue(parts[0]!), codeValue(parts.slice(1).join('|'))];
   if (s === '') return sql`(${code} = ${c} and ${system} is null)`;
@@ -212,7 +210,7 @@ function chainSql(
       sql`(target_type = ${t} and target_id in (select c.id from resources c where c.resource_type = ${t} and c.deleted = 0 and ${criterionSql(t, inner, 'c', now, baseUrl)}))`,
   );
   // Only references to this server's resources can be followed.
-  return sql`${id} in (select resource_id from sp_reference where resource_type = ${resourceType} and param = ${criterion.param} and ${or(targets)} and ${localReference(baseUrl)})`;
+  return sql`${id} in (select rid from sp_reference where resource_type = ${resourceType} and param = ${criterion.param} and ${or(targets)} and ${localReference(baseUrl)})`;
 }
 
 /** Prefix match as a range, which uses the index (LIKE would not on PostgreSQL without pattern ops). */

@@ -172,11 +172,7 @@ export function identifierReference(system: string | undefined, value: string): 
   return `identifier:${system ?? ''}|${value}`;
 }
 
-/**
- * Token rows with system `TEXT_SYSTEM` hold the normalised display texts of codings and concepts, so
- * that the `:text` modifier is answered from the same index; ordinary token search excludes them.
- */
-export const TEXT_SYSTEM = 'urn:careloop:search-text';
+const DISPLAY_TEXT = 'urn:careloop:display-text';
 
 /** Complex types that carry tokens; any other object (a Quantity, a Reference) has no code to index. */
 const tokenTypes = new Set(['Identifier', 'CodeableConcept', 'Coding', 'ContactPoint']);
@@ -187,13 +183,15 @@ function searchableTokens(values: TypedValue[]): { system: string | null; code: 
   const tokenValues = values.filter(
     (v) => v.value === null || typeof v.value !== 'object' || tokenTypes.has(v.type),
   );
-  for (const t of convertToSearchableTokens(tokenValues, { textSearchSystem: TEXT_SYSTEM })) {
+  // Display texts are not indexed (no `:text` modifier): they would double the token index.
+  // @medplum/core emits them as tokens of the system we name here, so they can be told apart.
+  for (const t of convertToSearchableTokens(tokenValues, { textSearchSystem: DISPLAY_TEXT })) {
+    if (t.system === DISPLAY_TEXT) continue;
     // A value that is not a string means the expression selected something that is not a code
     // (a choice element of another type): nothing to index.
     if (t.value !== undefined && typeof t.value !== 'string') continue;
     if (t.value === undefined && t.system === undefined) continue;
-    if (t.system === TEXT_SYSTEM) out.push({ system: TEXT_SYSTEM, code: normalizeString(t.value ?? '') });
-    else out.push({ system: t.system ?? null, code: t.value ?? null });
+    out.push({ system: t.system ?? null, code: t.value ?? null });
   }
   return out;
 }
@@ -269,12 +267,14 @@ export function emptyIndexRows(): IndexRows {
   };
 }
 
-/** Computes the index rows of one resource, appended to `into` (so a batch builds one insert per table). */
-export function indexRows(resource: Resource, into: IndexRows = emptyIndexRows()): IndexRows {
+/**
+ * Computes the index rows of one resource, appended to `into` (so a batch builds one insert per table).
+ * `rid` is the resource's integer key in `resources`.
+ */
+export function indexRows(resource: Resource, rid: number, into: IndexRows = emptyIndexRows()): IndexRows {
   const resourceType = resource.resourceType;
-  const id = resource.id!;
   const root = [toTypedValue(resource)];
-  const base = { resource_type: resourceType, resource_id: id };
+  const base = { resource_type: resourceType, rid };
   for (const param of indexedParams(resourceType)) {
     let values: TypedValue[];
     try {
@@ -363,16 +363,13 @@ export function indexRows(resource: Resource, into: IndexRows = emptyIndexRows()
 
 function compositeRows(param: IndexedParam, element: TypedValue): Record<string, unknown>[] {
   const [first, second] = param.components!;
-  const tokens = searchableTokens(evalComponent(first!.parts, element)).filter(
-    (t) => t.system !== TEXT_SYSTEM,
-  );
+  const tokens = searchableTokens(evalComponent(first!.parts, element));
   const secondValues = evalComponent(second!.parts, element);
   const seconds: Record<string, unknown>[] = [];
   switch (second!.type) {
     case 'token':
       for (const t of searchableTokens(secondValues))
-        if (t.system !== TEXT_SYSTEM)
-          seconds.push({ c2_system: t.system, c2_code: t.code, c2_low: null, c2_high: null });
+        seconds.push({ c2_system: t.system, c2_code: t.code, c2_low: null, c2_high: null });
       break;
     case 'quantity':
       for (const q of convertToSearchableQuantities(secondValues))

@@ -228,7 +228,7 @@ function parseControl(search: ParsedSearch, key: string, value: string, options:
 }
 
 const supportedModifiers: Record<string, Set<string>> = {
-  token: new Set(['missing', 'not', 'text']),
+  token: new Set(['missing', 'not']),
   string: new Set(['missing', 'exact', 'contains']),
   date: new Set(['missing']),
   number: new Set(['missing']),

@@ -173,7 +173,7 @@ describe('parsing a search', () => {
 
 describe('index rows', () => {
   it('stores a month-precision date as exactly that month', () => {
-    const rows = indexRows(buildPatient({ id: 'p', birthDate: '1956-04' }));
+    const rows = indexRows(buildPatient({ id: 'p', birthDate: '1956-04' }), 1);
     const birthdate = rows.sp_date.find((r) => r.param === 'birthdate')!;
     expect([iso(birthdate.low as number), iso(birthdate.high as number)]).toEqual([
       '1956-04-01T00:00:00.000Z',
@@ -191,7 +191,7 @@ describe('index rows', () => {
         },
       ],
     });
-    const rows = indexRows(panel).sp_composite;
+    const rows = indexRows(panel, 1).sp_composite;
     expect(rows.filter((r) => String(r.c2_code).includes('object'))).toEqual([]);
     expect(rows.filter((r) => r.param === 'component-code-value-concept')).toEqual([]);
     expect(rows.filter((r) => r.param === 'code-value-string')).toEqual([]);
@@ -211,7 +211,7 @@ describe('index rows', () => {
       owner: { identifier: { value: 'nurse-7' } },
       requester: { reference: 'Practitioner/dr', identifier: { system: 'urn:npi', value: '123' } },
     };
-    const refs = indexRows(task).sp_reference.map((r) => [r.param, r.reference]);
+    const refs = indexRows(task, 1).sp_reference.map((r) => [r.param, r.reference]);
     expect(refs).toContainEqual(['owner', 'identifier:|nurse-7']);
     expect(refs).toContainEqual(['requester', 'Practitioner/dr']);
     expect(refs).toContainEqual(['requester', 'identifier:urn:npi|123']);

@@ -10,7 +10,7 @@ import { type RawBuilder, sql } from 'kysely';
 import type { Executor } from '../../platform/database.js';
 import { toNumber } from '../../platform/database.js';
 import { and, criterionSql, localReference } from './criteria-sql.js';
-import { TEXT_SYSTEM, tableForType } from './index-rows.js';
+import { tableForType } from './index-rows.js';
 import type { ParsedSearch, SortRule } from './parse.js';
 
 export interface SearchContext {
@@ -69,8 +69,9 @@ export async function runSearch(ex: Executor, search: ParsedSearch, ctx: SearchC
   const offset = keyset ? 0 : search.offset;
   const rows = await sql<{
     id: string;
+    rid: number;
     content: string;
-  }>`select r.id, r.content from resources r where ${where}${after} order by ${order} limit ${search.count + 1} offset ${offset}`.execute(
+  }>`select r.id, r.rid, r.content from resources r where ${where}${after} order by ${order} limit ${search.count + 1} offset ${offset}`.execute(
     ex,
   );
   const page = rows.rows.slice(0, search.count);
@@ -82,7 +83,13 @@ export async function runSearch(ex: Executor, search: ParsedSearch, ctx: SearchC
     resource: shape(resource, search),
     search: { mode: 'match' },
   }));
-  const included = await loadIncluded(ex, search, resources, ctx.baseUrl);
+  const included = await loadIncluded(
+    ex,
+    search,
+    resources,
+    page.map((r) => Number(r.rid)),
+    ctx.baseUrl,
+  );
   for (const resource of included) {
     entries.push({
       fullUrl: `${ctx.baseUrl}/${resource.resourceType}/${resource.id}`,
@@ -111,17 +118,15 @@ function sortSql(resourceType: string, rule: SortRule): RawBuilder<unknown> {
     uri: sql`value`,
   }[rule.type];
   const aggregate = rule.descending ? sql`max` : sql`min`;
-  // Token rows also hold display texts (for :text); a token sorts by its code only.
-  const codesOnly =
-    rule.type === 'token' ? sql` and (s.system is null or s.system <> ${TEXT_SYSTEM})` : sql``;
   // Resources without a value sort last in both directions, on both databases.
-  return sql`(select ${aggregate}(${column}) from ${sql.table(table)} s where s.resource_type = ${resourceType} and s.resource_id = r.id and s.param = ${rule.param}${codesOnly}) ${direction} nulls last`;
+  return sql`(select ${aggregate}(${column}) from ${sql.table(table)} s where s.rid = r.rid and s.param = ${rule.param}) ${direction} nulls last`;
 }
 
 async function loadIncluded(
   ex: Executor,
   search: ParsedSearch,
   matches: Resource[],
+  rids: number[],
   baseUrl: string,
 ): Promise<Resource[]> {
   if (matches.length === 0 || (search.includes.length === 0 && search.revincludes.length === 0)) return [];
@@ -132,23 +137,47 @@ async function loadIncluded(
     const rows = await sql<{
       target_type: string;
       target_id: string;
-    }>`select distinct target_type, target_id from sp_reference where resource_type = ${rule.sourceType} and param = ${rule.param} and resource_id in (${sql.join(ids)}) and target_id is not null and ${localReference(baseUrl)}${rule.targetType ? sql` and target_type = ${rule.targetType}` : sql``}`.execute(
+    }>`select distinct target_type, target_id from sp_reference where resource_type = ${rule.sourceType} and param = ${rule.param} and rid in (${sql.join(rids)}) and target_id is not null and ${localReference(baseUrl)}${rule.targetType ? sql` and target_type = ${rule.targetType}` : sql``}`.execute(
       ex,
     );
     for (const r of rows.rows) wanted.push({ type: r.target_type, id: r.target_id });
   }
+  const revRids: number[] = [];
   for (const rule of search.revincludes) {
     const rows = await sql<{
-      resource_id: string;
-    }>`select distinct resource_id from sp_reference where resource_type = ${rule.sourceType} and param = ${rule.param} and target_type = ${search.resourceType} and target_id in (${sql.join(ids)}) and ${localReference(baseUrl)}`.execute(
+      rid: number;
+    }>`select distinct rid from sp_reference where resource_type = ${rule.sourceType} and param = ${rule.param} and target_type = ${search.resourceType} and target_id in (${sql.join(ids)}) and ${localReference(baseUrl)}`.execute(
       ex,
     );
-    for (const r of rows.rows) wanted.push({ type: rule.sourceType, id: r.resource_id });
+    for (const r of rows.rows) revRids.push(Number(r.rid));
   }
-  return loadResources(
+  const out = await loadResources(
     ex,
     wanted.filter((w) => !seen.has(`${w.type}/${w.id}`)),
   );
+  for (const r of out) seen.add(`${r.resourceType}/${r.id}`);
+  for (const r of await loadResourcesByRid(ex, revRids)) {
+    if (!seen.has(`${r.resourceType}/${r.id}`)) out.push(r);
+    seen.add(`${r.resourceType}/${r.id}`);
+  }
+  return out;
+}
+
+/** Loads current, non-deleted resources by their integer keys, in key order. */
+export async function loadResourcesByRid(ex: Executor, rids: number[]): Promise<Resource[]> {
+  const unique = [...new Set(rids)].sort((a, b) => a - b);
+  const out: Resource[] = [];
+  for (let i = 0; i < unique.length; i += 500) {
+    const rows = await ex
+      .selectFrom('resources')
+      .select('content')
+      .where('rid', 'in', unique.slice(i, i + 500))
+      .where('deleted', '=', 0)
+      .orderBy('rid')
+      .execute();
+    for (const r of rows) out.push(JSON.parse(r.content) as Resource);
+  }
+  return out;
 }
 
 /** Loads current, non-deleted resources by type and id (missing ones are skipped). */

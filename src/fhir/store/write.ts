@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Resource } from 'fhir/r4.js';
-import { bulkInsert } from '../../platform/bulk-insert.js';
+import { allocateRids, bulkInsert } from '../../platform/bulk-insert.js';
 import type { Database, Dialect, Executor } from '../../platform/database.js';
 import { bulkColumns, indexTables } from '../../platform/database-schema.js';
 import { conflict, FhirError, notFound, preconditionFailed } from '../outcome.js';
@@ -51,6 +51,7 @@ export interface WriteOptions {
 interface CurrentRow {
   resource_type: string;
   id: string;
+  rid: number;
   version_id: number;
   deleted: number;
   content: string;
@@ -76,8 +77,9 @@ export async function writeBatch(
   const inserts: Record<string, unknown>[] = [];
   const updates: { row: Record<string, unknown>; expected: number }[] = [];
   const versionRows: Record<string, unknown>[] = [];
-  const reindexKeys: { resource_type: string; id: string }[] = [];
-  const rows = emptyIndexRows();
+  // Rows to replace in the index: by rid for resources that exist, by key for new ones (rid below).
+  const reindexRids: number[] = [];
+  const finalContent = new Map<string, Resource | undefined>();
 
   for (const write of writes) {
     const key = `${write.resourceType}/${write.id}`;
@@ -107,7 +109,7 @@ export async function writeBatch(
         expected: before.version,
       });
       versionRows.push(versionRow(write, version, lastUpdated, lastUpdatedMs, null));
-      reindexKeys.push({ resource_type: write.resourceType, id: write.id });
+      finalContent.set(key, undefined);
       results.push(deleteResult(write, version, lastUpdated, false));
       continue;
     }
@@ -148,13 +150,11 @@ export async function writeBatch(
       deleted: 0,
       content,
     };
-    if (before) {
-      updates.push({ row, expected: before.version });
-      reindexKeys.push({ resource_type: write.resourceType, id: write.id });
-    } else inserts.push(row);
+    if (before) updates.push({ row, expected: before.version });
+    else inserts.push(row);
     versions.set(key, { version, deleted: false, existed: true });
     versionRows.push(versionRow(write, version, lastUpdated, lastUpdatedMs, content));
-    indexRows(stored, rows);
+    finalContent.set(key, stored);
     results.push({
       resourceType: write.resourceType,
       id: write.id,
@@ -170,6 +170,18 @@ export async function writeBatch(
   if (options.referentialIntegrity) await checkReferences(ex, writes, versions);
 
   const { database } = options;
+  const rids = await allocateRids(database, ex, inserts.length);
+  const ridOf = new Map<string, number>();
+  for (const [key, row] of current) ridOf.set(key, Number(row.rid));
+  inserts.forEach((row, i) => {
+    row.rid = rids[i];
+    ridOf.set(`${row.resource_type}/${row.id}`, rids[i]!);
+  });
+  for (const key of current.keys()) if (finalContent.has(key)) reindexRids.push(ridOf.get(key)!);
+  // Index only the last content of each resource the batch wrote (a bundle may write one twice).
+  const rows = emptyIndexRows();
+  for (const [key, stored] of finalContent) if (stored) indexRows(stored, ridOf.get(key)!, rows);
+
   await bulkInsert(database, ex, 'resources', bulkColumns.resources, inserts);
   for (const { row, expected } of updates) {
     const { resource_type, id, ...values } = row as { resource_type: string; id: string } & Record<
@@ -190,7 +202,7 @@ export async function writeBatch(
     }
   }
   await bulkInsert(database, ex, 'resource_versions', bulkColumns.resource_versions, versionRows);
-  await deleteIndexRows(ex, reindexKeys);
+  await deleteIndexRows(ex, reindexRids);
   for (const table of indexTables) await bulkInsert(database, ex, table, bulkColumns[table], rows[table]);
   return results;
 }
@@ -268,7 +280,7 @@ async function readCurrent(
     for (let i = 0; i < ids.length; i += 500) {
       let query = ex
         .selectFrom('resources')
-        .select(['resource_type', 'id', 'version_id', 'deleted', 'content'])
+        .select(['resource_type', 'id', 'rid', 'version_id', 'deleted', 'content'])
         .where('resource_type', '=', type)
         .where('id', 'in', ids.slice(i, i + 500));
       // Lock the rows on PostgreSQL so that concurrent writers to the same resource queue up instead
@@ -327,21 +339,10 @@ async function checkReferences(
   }
 }
 
-async function deleteIndexRows(ex: Executor, keys: { resource_type: string; id: string }[]): Promise<void> {
-  if (keys.length === 0) return;
-  const byType = new Map<string, string[]>();
-  for (const k of keys) byType.set(k.resource_type, [...(byType.get(k.resource_type) ?? []), k.id]);
-  for (const [type, ids] of byType) {
-    for (let i = 0; i < ids.length; i += 500) {
-      const chunk = ids.slice(i, i + 500);
-      for (const table of indexTables) {
-        await ex
-          .deleteFrom(table)
-          .where('resource_id', 'in', chunk)
-          .where('resource_type', '=', type)
-          .execute();
-      }
-    }
+async function deleteIndexRows(ex: Executor, rids: number[]): Promise<void> {
+  for (let i = 0; i < rids.length; i += 500) {
+    const chunk = rids.slice(i, i + 500);
+    for (const table of indexTables) await ex.deleteFrom(table).where('rid', 'in', chunk).execute();
   }
 }
 

@@ -15,6 +15,7 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .createTable('resources')
     .addColumn('resource_type', text, (c) => c.notNull())
     .addColumn('id', text, (c) => c.notNull())
+    .addColumn('rid', 'bigint', (c) => c.notNull())
     .addColumn('version_id', 'integer', (c) => c.notNull())
     .addColumn('last_updated', text, (c) => c.notNull())
     .addColumn('last_updated_ms', double, (c) => c.notNull())
@@ -22,6 +23,10 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .addColumn('content', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('resources_pk', ['resource_type', 'id'])
     .execute();
+  await db.schema.createIndex('resources_rid').on('resources').column('rid').unique().execute();
+  // PostgreSQL hands out rids from a sequence (safe across server processes); SQLite takes max + 1
+  // inside its single-writer transaction.
+  if (dialect === 'postgres') await sql`create sequence resources_rid_seq`.execute(db);
   await db.schema
     .createIndex('resources_type_updated')
     .on('resources')
@@ -55,7 +60,7 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     db.schema
       .createTable(name)
       .addColumn('resource_type', text, (c) => c.notNull())
-      .addColumn('resource_id', text, (c) => c.notNull())
+      .addColumn('rid', 'bigint', (c) => c.notNull())
       .addColumn('param', text, (c) => c.notNull());
 
   await indexTable('sp_token').addColumn('system', text).addColumn('code', text).execute();
@@ -89,24 +94,28 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .addColumn('c2_high', double)
     .execute();
 
-  // Lookups by value: (type, param, value..., resource_id) so that the IN (...) subqueries of a search
+  // Lookups by value: (type, param, value..., rid) so that the IN (...) subqueries of a search
   // are answered from the index alone.
   const indexes: [string, string[]][] = [
-    ['sp_token', ['resource_type', 'param', 'code', 'system', 'resource_id']],
-    ['sp_string', ['resource_type', 'param', 'value', 'resource_id']],
-    ['sp_date', ['resource_type', 'param', 'low', 'high', 'resource_id']],
-    ['sp_date', ['resource_type', 'param', 'high', 'low', 'resource_id']],
-    ['sp_number', ['resource_type', 'param', 'low', 'high', 'resource_id']],
-    ['sp_quantity', ['resource_type', 'param', 'code', 'value', 'resource_id']],
-    ['sp_reference', ['resource_type', 'param', 'target_id', 'target_type', 'resource_id']],
-    ['sp_reference', ['target_id', 'target_type']],
-    ['sp_uri', ['resource_type', 'param', 'value', 'resource_id']],
-    ['sp_composite', ['resource_type', 'param', 'c1_code', 'c2_code', 'resource_id']],
+    ['sp_token', ['resource_type', 'param', 'code', 'system', 'rid']],
+    ['sp_string', ['resource_type', 'param', 'value', 'rid']],
+    ['sp_date', ['resource_type', 'param', 'low', 'high', 'rid']],
+    ['sp_date', ['resource_type', 'param', 'high', 'low', 'rid']],
+    ['sp_number', ['resource_type', 'param', 'low', 'high', 'rid']],
+    ['sp_quantity', ['resource_type', 'param', 'code', 'value', 'rid']],
+    ['sp_reference', ['resource_type', 'param', 'target_id', 'target_type', 'rid']],
+    ['sp_reference', ['target_id', 'target_type', 'resource_type', 'param', 'rid']],
+    // :identifier, canonical and remote-URL reference searches compare the reference as written.
+    ['sp_reference', ['resource_type', 'param', 'reference', 'rid']],
+    // Quantity searches without a unit.
+    ['sp_quantity', ['resource_type', 'param', 'value', 'rid']],
+    ['sp_uri', ['resource_type', 'param', 'value', 'rid']],
+    ['sp_composite', ['resource_type', 'param', 'c1_code', 'c2_code', 'rid']],
   ];
   for (const [i, [table, columns]] of indexes.entries()) {
     await db.schema.createIndex(`${table}_lookup_${i}`).on(table).columns(columns).execute();
   }
-  // Re-indexing a resource deletes its rows by (resource_type, resource_id).
+  // Re-indexing a resource deletes its rows by rid; sorting reads a resource's values by (rid, param).
   for (const table of [
     'sp_token',
     'sp_string',
@@ -120,7 +129,7 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     await db.schema
       .createIndex(`${table}_owner`)
       .on(table)
-      .columns(['resource_id', 'resource_type'])
+      .columns(['rid', 'param'])
       .execute();
   }
 }
