@@ -23,6 +23,22 @@ export const and = (parts: Condition[]) =>
   parts.length === 1 ? parts[0]! : sql`(${sql.join(parts, sql` and `)})`;
 
 /**
+ * How a criterion joins the resources it filters. `in`: the criterion's matches are looked up by
+ * value in its index and drive the query (`r.rid in (select rid ...)`). `probe`: each candidate
+ * resource is checked through the (rid, param) index (`exists (select 1 ... where s.rid = r.rid)`),
+ * which is cheap when another criterion already narrowed the candidates and the values this one
+ * accepts are many (a date range, `value-quantity=gt9`).
+ */
+export type JoinMode = 'in' | 'probe';
+
+/** True when a criterion names few resources by value, so it should drive the query. */
+export function isSelective(criterion: Criterion): boolean {
+  if (criterion.chain || criterion.param === '_id') return true;
+  if (criterion.modifier === 'missing' || criterion.modifier === 'not' || criterion.modifier === 'contains') return false;
+  return ['token', 'reference', 'string', 'uri', 'composite'].includes(criterion.type);
+}
+
+/**
  * The SQL condition for one criterion on resources of `resourceType` whose id is `id`. `baseUrl` is
  * this server's FHIR base: absolute references under it are this server's resources.
  */
@@ -32,6 +48,7 @@ export function criterionSql(
   alias: string,
   now: Date,
   baseUrl?: string,
+  mode: JoinMode = 'in',
 ): Condition {
   const { param, modifier } = criterion;
   const id = sql.ref(`${alias}.rid`);
@@ -46,6 +63,13 @@ export function criterionSql(
     return or(criterion.values.map((v) => dateCondition(at, at, v, criterion.key, now)));
   }
   const table = tableForType[criterion.type]!;
+  if (mode === 'probe') {
+    const probe = sql`select 1 from ${sql.table(table)} where rid = ${id} and param = ${param}`;
+    if (modifier === 'missing') return criterion.values[0] === 'true' ? sql`not exists (${probe})` : sql`exists (${probe})`;
+    const valueConditions = criterion.values.map((v) => valueSql(resourceType, criterion, v, now, baseUrl));
+    if (modifier === 'not') return sql`not exists (${probe} and ${or(valueConditions)})`;
+    return sql`exists (${probe} and ${or(valueConditions)})`;
+  }
   const scope = sql`select rid from ${sql.table(table)} where resource_type = ${resourceType} and param = ${param}`;
   if (modifier === 'missing') {
     return criterion.values[0] === 'true' ? sql`${id} not in (${scope})` : sql`${id} in (${scope})`;
@@ -247,9 +271,11 @@ function rangeCondition(
   nowMs: number,
 ): Condition {
   const contained = sql`(${low} >= ${sLow} and ${high} <= ${sHigh})`;
+  // Each form leads with a plain range on low or high (implied by the rest, since low <= high), so
+  // that the (param, low, ...) and (param, high, ...) indexes can serve it.
   switch (prefix) {
     case 'eq':
-      return contained;
+      return sql`(${low} >= ${sLow} and ${low} <= ${sHigh} and ${high} <= ${sHigh})`;
     case 'ne':
       return sql`not ${contained}`;
     case 'gt':
@@ -257,9 +283,9 @@ function rangeCondition(
     case 'lt':
       return sql`${low} < ${sLow}`;
     case 'ge':
-      return sql`(${high} > ${sHigh} or ${contained})`;
+      return sql`(${high} >= ${sLow} and (${high} > ${sHigh} or ${low} >= ${sLow}))`;
     case 'le':
-      return sql`(${low} < ${sLow} or ${contained})`;
+      return sql`(${low} <= ${sHigh} and (${low} < ${sLow} or ${high} <= ${sHigh}))`;
     case 'sa':
       return sql`${low} > ${sHigh}`;
     case 'eb':

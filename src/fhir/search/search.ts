@@ -9,7 +9,7 @@ import type { Bundle, BundleEntry, BundleLink, Resource } from 'fhir/r4.js';
 import { type RawBuilder, sql } from 'kysely';
 import type { Executor } from '../../platform/database.js';
 import { toNumber } from '../../platform/database.js';
-import { and, criterionSql, localReference } from './criteria-sql.js';
+import { and, criterionSql, isSelective, localReference } from './criteria-sql.js';
 import { tableForType } from './index-rows.js';
 import type { ParsedSearch, SortRule } from './parse.js';
 
@@ -35,8 +35,13 @@ export function matchCondition(
     sql`${sql.ref(`${alias}.resource_type`)} = ${search.resourceType}`,
     sql`${sql.ref(`${alias}.deleted`)} = 0`,
   ];
+  // The first selective criterion (a code, a reference, a name) drives the query through its value
+  // index; the others are checked per candidate. With none selective, the first criterion drives.
+  const driver = search.criteria.find(isSelective) ?? search.criteria[0];
   for (const criterion of search.criteria)
-    conditions.push(criterionSql(search.resourceType, criterion, alias, now, baseUrl));
+    conditions.push(
+      criterionSql(search.resourceType, criterion, alias, now, baseUrl, criterion === driver ? 'in' : 'probe'),
+    );
   return and(conditions);
 }
 
