@@ -61,6 +61,23 @@ export function checkCodeableConcept(
   }
 }
 
+/** True when a CodeableConcept satisfies the set; allocation-free, for the hot path (issues come from above). */
+export function conceptAccepted(concept: Record<string, unknown>, vs: ExpandedValueSet): boolean {
+  const codings = concept.coding;
+  if (!Array.isArray(codings)) return false;
+  for (const coding of codings) if (codingAccepted(coding, vs)) return true;
+  return false;
+}
+
+/** True when checkCoding would report nothing. */
+export function codingAccepted(coding: unknown, vs: ExpandedValueSet): boolean {
+  if (!coding || typeof coding !== 'object') return true;
+  const { system, code } = coding as { system?: unknown; code?: unknown };
+  if (typeof code !== 'string') return false;
+  if (typeof system !== 'string') return vs.codes.has(code);
+  return vs.pairs.has(`${system}|${code}`);
+}
+
 function codingProblem(coding: unknown, vs: ExpandedValueSet, path: string): ValidationIssue | undefined {
   if (!coding || typeof coding !== 'object') return undefined; // wrong shape: the structural check reports it
   const { system, code } = coding as { system?: unknown; code?: unknown };

@@ -1,17 +1,19 @@
 /**
  * Structure, primitive types and formats, cardinality and FHIRPath invariants, as checked by
- * @medplum/core's `validateResource`, turned into ValidationIssues with readable diagnostics.
+ * @medplum/core's `validateResource`, turned into ValidationIssues with readable diagnostics. Used only
+ * by the reference validator (medplum-reference.ts) of the differential test and the benchmark.
  * It reports every problem it finds (it does not stop at the first), except that it evaluates the
  * invariants of one element only up to the first that fails.
  */
 import { OperationOutcomeError, validateResource } from '@medplum/core';
 import type { OperationOutcomeIssue } from 'fhir/r4.js';
 import { isResourceType, loadFhirDefinitions } from '../definitions.js';
+import { FORMAT_HINTS } from './primitives.js';
 import { errorIssue, type ValidationIssue } from './validation-issue.js';
 
 type MedplumResource = Parameters<typeof validateResource>[0];
 
-// The walk in walk-resource.ts reports these itself, with the full path: two variants of one choice
+// The old gap walk (medplum-reference.ts) reports these itself, with the full path: two variants of one choice
 // element (@medplum/core gives only the bare key, and only as a warning, but FHIR JSON allows one), and a
 // nested resource of an unknown type (@medplum/core throws with no location and validates no further).
 const REPLACED_BY_WALK =
@@ -63,14 +65,65 @@ function convertIssue(
   return { severity, code, expression, diagnostics };
 }
 
-/** Maps @medplum/core's messages to an issue code and a sentence that says what to fix. */
-function explain(
-  issue: OperationOutcomeIssue,
-  text: string,
-  path: string,
-): [ValidationIssue['code'], string] {
-  const name = path.slice(path.lastIndexOf('.') + 1);
-  let m: RegExpExecArray | null;
+type Explanation = [ValidationIssue['code'], string];
+type Rule = [RegExp, (m: RegExpExecArray, name: string) => Explanation];
+
+// @medplum/core's structure messages, each with the issue code and a sentence that says what to fix.
+const RULES: Rule[] = [
+  [
+    /^Missing required property$/,
+    (_m, name) => ['required', `${name} is required (minimum cardinality 1) but is missing`],
+  ],
+  [
+    /^Invalid additional property "(.+)"$/,
+    (m) => ['structure', `unknown element "${m[1]}": it is not defined for this type in FHIR R4`],
+  ],
+  [
+    /^Invalid JSON type: expected (\w+), but got (\w+)$/,
+    (m, name) => ['structure', `wrong JSON type: ${name} must be a JSON ${m[1]}, but a ${m[2]} was given`],
+  ],
+  [
+    /^Expected single value for property$/,
+    (_m, name) => [
+      'structure',
+      `${name} takes a single value (maximum cardinality 1), but an array was given`,
+    ],
+  ],
+  [
+    /^Expected array of values for property$/,
+    (_m, name) => ['structure', `${name} repeats, so its value must be a JSON array`],
+  ],
+  [
+    /^Invalid number of values: expected (\S+), but found (\d+)$/,
+    (m) => [
+      Number(m[2]) < Number(m[1].split('..')[0]) ? 'required' : 'structure',
+      `cardinality ${m[1]} but ${m[2]} values were given`,
+    ],
+  ],
+  [
+    /^Invalid (null|undefined) value$/,
+    () => [
+      'structure',
+      'null is not allowed in FHIR JSON (except to align primitive arrays); omit the element',
+    ],
+  ],
+  [
+    /^Invalid empty/,
+    () => ['structure', 'empty objects and arrays are not allowed in FHIR JSON; omit the element'],
+  ],
+  [
+    /^Invalid (\w+) format$/,
+    (m) => ['value', `not a valid FHIR ${m[1]}${FORMAT_HINTS[m[1]] ? `: ${FORMAT_HINTS[m[1]]}` : ''}`],
+  ],
+  [/^(String|Expected number|Invalid numeric|Value did not match)/, (m) => ['value', m.input]],
+  [
+    /^Invalid reference: got (.*)$/,
+    (m) => ['structure', `the reference points to a ${m[1]} (the target types allowed here)`],
+  ],
+];
+
+/** Maps one @medplum/core issue to an issue code and a sentence that says what to fix. */
+function explain(issue: OperationOutcomeIssue, text: string, path: string): Explanation {
   if (issue.code === 'invariant') {
     const fhirpath = parseData(issue.diagnostics).fhirpath;
     const rule = text.replace(/^Constraint (\S+) not met: /, 'invariant $1 failed: ');
@@ -80,63 +133,13 @@ function explain(
     const data = parseData(issue.diagnostics);
     return ['invalid', `${text} ${data.fhirpath ?? ''}: ${JSON.stringify(data.error ?? '')}`.trim()];
   }
-  if (text === 'Missing required property') {
-    return ['required', `${name} is required (minimum cardinality 1) but is missing`];
-  }
-  if ((m = /^Invalid additional property "(.+)"$/.exec(text))) {
-    return ['structure', `unknown element "${m[1]}": it is not defined for this type in FHIR R4`];
-  }
-  if ((m = /^Invalid JSON type: expected (\w+), but got (\w+)$/.exec(text))) {
-    return ['structure', `wrong JSON type: ${name} must be a JSON ${m[1]}, but a ${m[2]} was given`];
-  }
-  if (text === 'Expected single value for property') {
-    return ['structure', `${name} takes a single value (maximum cardinality 1), but an array was given`];
-  }
-  if (text === 'Expected array of values for property') {
-    return ['structure', `${name} repeats, so its value must be a JSON array`];
-  }
-  if ((m = /^Invalid number of values: expected (\S+), but found (\d+)$/.exec(text))) {
-    const tooFew = Number(m[2]) < Number(m[1].split('..')[0]);
-    return [tooFew ? 'required' : 'structure', `cardinality ${m[1]} but ${m[2]} values were given`];
-  }
-  if (text === 'Invalid null value' || text === 'Invalid undefined value') {
-    return [
-      'structure',
-      'null is not allowed in FHIR JSON (except to align primitive arrays); omit the element',
-    ];
-  }
-  if (text.startsWith('Invalid empty')) {
-    return ['structure', 'empty objects and arrays are not allowed in FHIR JSON; omit the element'];
-  }
-  if ((m = /^Invalid (\w+) format$/.exec(text))) {
-    return ['value', `not a valid FHIR ${m[1]}${FORMAT_HINTS[m[1]] ? `: ${FORMAT_HINTS[m[1]]}` : ''}`];
-  }
-  if (/^(String|Expected number|Invalid numeric|Value did not match)/.test(text)) {
-    return ['value', text];
-  }
-  if (text.startsWith('Invalid reference')) {
-    return [
-      'structure',
-      `${text.replace('Invalid reference: got', 'reference points to a')} (target types allowed here)`,
-    ];
+  const name = path.slice(path.lastIndexOf('.') + 1);
+  for (const [pattern, build] of RULES) {
+    const m = pattern.exec(text);
+    if (m) return build(m, name);
   }
   return [issue.code === 'structure' ? 'structure' : 'invalid', text || 'invalid content'];
 }
-
-const FORMAT_HINTS: Record<string, string> = {
-  date: 'YYYY, YYYY-MM or YYYY-MM-DD with a real month and day',
-  dateTime: 'YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDThh:mm:ss(.sss) with a time zone (Z or +hh:mm)',
-  instant: 'YYYY-MM-DDThh:mm:ss(.sss) with a time zone (Z or +hh:mm)',
-  time: 'hh:mm:ss(.sss), no time zone',
-  id: "1 to 64 characters from A-Z, a-z, 0-9, '-' and '.'",
-  code: 'no leading, trailing or double whitespace',
-  uri: 'no whitespace',
-  url: 'no whitespace',
-  canonical: 'no whitespace',
-  oid: 'urn:oid: followed by dotted numbers',
-  uuid: 'urn:uuid: followed by a lowercase UUID',
-  base64Binary: 'base64 encoded',
-};
 
 function parseData(diagnostics: string | undefined): { fhirpath?: string; error?: unknown } {
   if (!diagnostics) return {};

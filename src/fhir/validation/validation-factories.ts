@@ -191,6 +191,7 @@ export function buildTransactionBundle(): Bundle {
   // Resources created by a transaction carry no id yet: the server assigns it.
   const { id: _patientId, ...patient } = buildPatient();
   const { id: _observationId, ...observation } = buildObservation();
+  const linkedObservation: Observation = { ...observation, subject: { reference: patientUrl } };
   return {
     resourceType: 'Bundle',
     type: 'transaction',
@@ -198,7 +199,7 @@ export function buildTransactionBundle(): Bundle {
       { fullUrl: patientUrl, resource: patient, request: { method: 'POST', url: 'Patient' } },
       {
         fullUrl: 'urn:uuid:0b4e7a1c-6d2f-4a3e-8c9b-1e2f3a4b5c6d',
-        resource: { ...observation, subject: { reference: patientUrl } },
+        resource: linkedObservation,
         request: { method: 'POST', url: 'Observation' },
       },
     ],

@@ -46,6 +46,17 @@ interface CompactCodeSystem {
 // Loaded in this order, each only when a lookup misses in the ones before: valuesets.json holds every
 // value set that a core R4 required binding uses except v3-ConfidentialityClassification.
 const TERMINOLOGY_FILES = ['fhir/r4/valuesets.json', 'fhir/r4/v3-codesystems.json', 'fhir/r4/v2-tables.json'];
+// Code systems defined outside HL7 and never shipped in these files: answer at once instead of loading
+// the v2/v3 files in search of them.
+const EXTERNAL_SYSTEMS = new Set([
+  'urn:ietf:bcp:13', // mime types
+  'urn:ietf:bcp:47', // languages
+  'urn:iso:std:iso:4217', // currencies
+  'http://unitsofmeasure.org', // UCUM: a grammar, not a list
+  'http://loinc.org',
+  'http://snomed.info/sct',
+  'http://www.nlm.nih.gov/research/umls/rxnorm',
+]);
 let filesLoaded = 0;
 // Compact copies (codes and hierarchy, compose) so that the 20 MB of parsed JSON can be collected.
 const codeSystems = new Map<string, CompactCodeSystem>();
@@ -144,7 +155,7 @@ function filteredCodes(
   filters: NonNullable<ValueSetComposeInclude['filter']>,
 ): string[] | string {
   const cs = findCodeSystem(system);
-  if (!cs || cs.content !== 'complete') return `code system ${system} is not available locally for a filter`;
+  if (cs?.content !== 'complete') return `code system ${system} is not available locally for a filter`;
   let result: string[] | undefined;
   for (const f of filters) {
     // Only hierarchy filters on the concept itself are simple enough to evaluate without a terminology server.
@@ -181,6 +192,7 @@ function findValueSet(url: string): { compose?: ValueSetCompose } | undefined {
 }
 
 function findCodeSystem(url: string): CompactCodeSystem | undefined {
+  if (EXTERNAL_SYSTEMS.has(url)) return undefined;
   return lookup(() => codeSystems.get(url));
 }
 
