@@ -62,6 +62,41 @@ export interface IndexedParam {
    * lower case, so the search value is lowered too.
    */
   lowerCaseCodes?: boolean;
+  /**
+   * The top-level elements the expression reads (`subject` for `Observation.subject.where(...)`,
+   * `value` for `(Observation.value as Quantity)`). When none is present in a resource, the
+   * parameter has no value there and its FHIRPath is not evaluated: most of a type's parameters are
+   * absent from any one resource, and evaluating them was most of the cost of indexing.
+   * Undefined when the expression's shape is not understood (then it is always evaluated).
+   */
+  roots?: string[];
+}
+
+/** The top-level elements each `|` part of a search expression starts from, if all parts are simple. */
+export function expressionRoots(resourceType: string, expression: string): string[] | undefined {
+  const roots = new Set<string>();
+  for (const raw of expression.split('|')) {
+    const part = raw.trim().replace(/^\(+/, '');
+    const m = /^([A-Z][A-Za-z]+)\.([a-z][A-Za-z0-9]*)/.exec(part);
+    if (!m || (m[1] !== resourceType && m[1] !== 'Resource' && m[1] !== 'DomainResource')) {
+      // A part for another type (shared parameters list several) reads nothing here.
+      if (/^[A-Z][A-Za-z]+\./.test(part)) continue;
+      return undefined;
+    }
+    roots.add(m[2]!);
+  }
+  return [...roots];
+}
+
+/** True when the resource has one of `roots` as an element, choice variants (`valueQuantity`) included. */
+function hasAnyRoot(keys: string[], roots: string[]): boolean {
+  for (const root of roots) {
+    for (const key of keys) {
+      if (key === root) return true;
+      if (key.length > root.length && key.startsWith(root) && key.charCodeAt(root.length) <= 90 && key.charCodeAt(root.length) >= 65) return true;
+    }
+  }
+  return false;
 }
 
 /**
@@ -117,6 +152,7 @@ export function indexedParams(resourceType: string): IndexedParam[] {
       type: definition.type,
       table,
       definition,
+      roots: definition.type === 'composite' ? undefined : expressionRoots(resourceType, definition.expression),
       // Composites are parsed untyped: the typed parse drops the bare `Observation` of
       // `Observation | Observation.component`, so combo-code-value-quantity missed the observation's own value.
       expression:
@@ -275,7 +311,9 @@ export function indexRows(resource: Resource, rid: number, into: IndexRows = emp
   const resourceType = resource.resourceType;
   const root = [toTypedValue(resource)];
   const base = { resource_type: resourceType, rid };
+  const keys = Object.keys(resource);
   for (const param of indexedParams(resourceType)) {
+    if (param.roots && !hasAnyRoot(keys, param.roots)) continue;
     let values: TypedValue[];
     try {
       values = evalFhirPathTyped(param.expression, root);
