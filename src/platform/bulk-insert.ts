@@ -27,8 +27,8 @@ export async function bulkInsert(
   if (rows.length === 0) return;
   const names = Object.keys(columns);
   if (database.sqlite) {
-    let cache = statements.get(database.sqlite);
-    if (!cache) statements.set(database.sqlite, (cache = new Map()));
+    const cache = statements.get(database.sqlite) ?? new Map<string, Statement>();
+    statements.set(database.sqlite, cache);
     const key = `${table}(${names.join(',')})`;
     let statement = cache.get(key);
     if (!statement) {
@@ -58,7 +58,9 @@ export async function bulkInsert(
 export async function allocateRids(database: Database, ex: Executor, count: number): Promise<number[]> {
   if (count === 0) return [];
   if (database.dialect === 'postgres') {
-    const rows = await sql<{ rid: number }>`select nextval('resources_rid_seq') as rid from generate_series(1, ${count})`.execute(ex);
+    const rows = await sql<{
+      rid: number;
+    }>`select nextval('resources_rid_seq') as rid from generate_series(1, ${count})`.execute(ex);
     return rows.rows.map((r) => Number(r.rid));
   }
   const row = await sql<{ top: number | null }>`select max(rid) as top from resources`.execute(ex);

@@ -146,22 +146,32 @@ describe.each(databaseTargets)('import on $name', ({ name, available }) => {
     },
   );
 
-  it.runIf(available)('keeps each bundle of an NDJSON file atomic while committing them in groups', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'careloop-import-group-'));
-    const bundle = (id: string, gender: string) =>
-      JSON.stringify({
-        resourceType: 'Bundle',
-        type: 'transaction',
-        entry: [
-          { resource: { ...buildPatient(), id, gender }, request: { method: 'PUT', url: `Patient/${id}` } },
-          { resource: { ...buildPatient(), id: `${id}-b` }, request: { method: 'PUT', url: `Patient/${id}-b` } },
-        ],
-      });
-    writeFileSync(join(dir, 'group.ndjson'), [bundle('grp-1', 'male'), bundle('grp-2', 'nope'), bundle('grp-3', 'female')].join('\n'));
-    const summary = await importFiles(store, [dir], { continueOnError: true, bundlesPerCommit: 10 });
-    expect(summary.failures.map((f) => f.where)).toEqual(['line 2']);
-    for (const id of ['grp-1', 'grp-1-b', 'grp-3', 'grp-3-b']) expect((await store.read('Patient', id)).id).toBe(id);
-    // Nothing of the failed bundle remains, not even its valid entry.
-    await expect(store.read('Patient', 'grp-2-b')).rejects.toMatchObject({ status: 404 });
-  });
+  it.runIf(available)(
+    'keeps each bundle of an NDJSON file atomic while committing them in groups',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'careloop-import-group-'));
+      const bundle = (id: string, gender: string) =>
+        JSON.stringify({
+          resourceType: 'Bundle',
+          type: 'transaction',
+          entry: [
+            { resource: { ...buildPatient(), id, gender }, request: { method: 'PUT', url: `Patient/${id}` } },
+            {
+              resource: { ...buildPatient(), id: `${id}-b` },
+              request: { method: 'PUT', url: `Patient/${id}-b` },
+            },
+          ],
+        });
+      writeFileSync(
+        join(dir, 'group.ndjson'),
+        [bundle('grp-1', 'male'), bundle('grp-2', 'nope'), bundle('grp-3', 'female')].join('\n'),
+      );
+      const summary = await importFiles(store, [dir], { continueOnError: true, bundlesPerCommit: 10 });
+      expect(summary.failures.map((f) => f.where)).toEqual(['line 2']);
+      for (const id of ['grp-1', 'grp-1-b', 'grp-3', 'grp-3-b'])
+        expect((await store.read('Patient', id)).id).toBe(id);
+      // Nothing of the failed bundle remains, not even its valid entry.
+      await expect(store.read('Patient', 'grp-2-b')).rejects.toMatchObject({ status: 404 });
+    },
+  );
 });

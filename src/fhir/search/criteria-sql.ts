@@ -34,7 +34,8 @@ export type JoinMode = 'in' | 'probe';
 /** True when a criterion names few resources by value, so it should drive the query. */
 export function isSelective(criterion: Criterion): boolean {
   if (criterion.chain || criterion.param === '_id') return true;
-  if (criterion.modifier === 'missing' || criterion.modifier === 'not' || criterion.modifier === 'contains') return false;
+  if (criterion.modifier === 'missing' || criterion.modifier === 'not' || criterion.modifier === 'contains')
+    return false;
   return ['token', 'reference', 'string', 'uri', 'composite'].includes(criterion.type);
 }
 
@@ -56,7 +57,9 @@ export function criterionSql(
   if (param === '_id') {
     const values = criterion.values.map(unescapeValue);
     const ids = sql.ref(`${alias}.id`);
-    return modifier === 'not' ? sql`${ids} not in (${sql.join(values)})` : sql`${ids} in (${sql.join(values)})`;
+    return modifier === 'not'
+      ? sql`${ids} not in (${sql.join(values)})`
+      : sql`${ids} in (${sql.join(values)})`;
   }
   if (param === '_lastUpdated') {
     const at = sql.ref(`${alias}.last_updated_ms`);
@@ -65,7 +68,8 @@ export function criterionSql(
   const table = tableForType[criterion.type]!;
   if (mode === 'probe') {
     const probe = sql`select 1 from ${sql.table(table)} where rid = ${id} and param = ${param}`;
-    if (modifier === 'missing') return criterion.values[0] === 'true' ? sql`not exists (${probe})` : sql`exists (${probe})`;
+    if (modifier === 'missing')
+      return criterion.values[0] === 'true' ? sql`not exists (${probe})` : sql`exists (${probe})`;
     const valueConditions = criterion.values.map((v) => valueSql(resourceType, criterion, v, now, baseUrl));
     if (modifier === 'not') return sql`not exists (${probe} and ${or(valueConditions)})`;
     return sql`exists (${probe} and ${or(valueConditions)})`;
@@ -89,7 +93,7 @@ function valueSql(
   const { type, modifier, key } = criterion;
   switch (type) {
     case 'token':
-      return tokenSql(raw, modifier, undefined, indexedParam(resourceType, criterion.param)?.lowerCaseCodes);
+      return tokenSql(raw, undefined, indexedParam(resourceType, criterion.param)?.lowerCaseCodes);
     case 'string': {
       const value = unescapeValue(raw);
       if (modifier === 'exact') return sql`exact = ${value}`;
@@ -127,7 +131,6 @@ function valueSql(
 
 function tokenSql(
   raw: string,
-  modifier: string | undefined,
   columns = { system: 'system', code: 'code' },
   lowerCaseCodes = false,
 ): Condition {
@@ -201,7 +204,7 @@ function compositeSql(resourceType: string, criterion: Criterion, raw: string, n
   const parts = splitUnescaped(raw, '$');
   if (parts.length !== 2)
     throw badRequest(`composite value "${raw}" must have two parts joined by $`, criterion.key);
-  const first = tokenSql(parts[0]!, undefined, { system: 'c1_system', code: 'c1_code' });
+  const first = tokenSql(parts[0]!, { system: 'c1_system', code: 'c1_code' });
   const second = parts[1]!;
   const secondType = indexedParam(resourceType, criterion.param)?.components?.[1]?.type;
   let secondSql: Condition;
@@ -216,7 +219,7 @@ function compositeSql(resourceType: string, criterion: Criterion, raw: string, n
   } else if (secondType === 'string') {
     secondSql = prefixRange(sql.ref('c2_code'), normalizeString(unescapeValue(second)));
   } else {
-    secondSql = tokenSql(second, undefined, { system: 'c2_system', code: 'c2_code' });
+    secondSql = tokenSql(second, { system: 'c2_system', code: 'c2_code' });
   }
   return and([first, secondSql]);
 }

@@ -93,7 +93,13 @@ function hasAnyRoot(keys: string[], roots: string[]): boolean {
   for (const root of roots) {
     for (const key of keys) {
       if (key === root) return true;
-      if (key.length > root.length && key.startsWith(root) && key.charCodeAt(root.length) <= 90 && key.charCodeAt(root.length) >= 65) return true;
+      if (
+        key.length > root.length &&
+        key.startsWith(root) &&
+        key.charCodeAt(root.length) <= 90 &&
+        key.charCodeAt(root.length) >= 65
+      )
+        return true;
     }
   }
   return false;
@@ -152,7 +158,8 @@ export function indexedParams(resourceType: string): IndexedParam[] {
       type: definition.type,
       table,
       definition,
-      roots: definition.type === 'composite' ? undefined : expressionRoots(resourceType, definition.expression),
+      roots:
+        definition.type === 'composite' ? undefined : expressionRoots(resourceType, definition.expression),
       // Composites are parsed untyped: the typed parse drops the bare `Observation` of
       // `Observation | Observation.component`, so combo-code-value-quantity missed the observation's own value.
       expression:

@@ -40,7 +40,14 @@ export function matchCondition(
   const driver = search.criteria.find(isSelective) ?? search.criteria[0];
   for (const criterion of search.criteria)
     conditions.push(
-      criterionSql(search.resourceType, criterion, alias, now, baseUrl, criterion === driver ? 'in' : 'probe'),
+      criterionSql(
+        search.resourceType,
+        criterion,
+        alias,
+        now,
+        baseUrl,
+        criterion === driver ? 'in' : 'probe',
+      ),
     );
   return and(conditions);
 }
@@ -67,9 +74,7 @@ export async function runSearch(ex: Executor, search: ParsedSearch, ctx: SearchC
   }
 
   const keyset = search.sort.length === 0;
-  const order = keyset
-    ? sql`r.id`
-    : sql.join([...search.sort.map((s) => sortSql(search.resourceType, s)), sql`r.id`]);
+  const order = keyset ? sql`r.id` : sql.join([...search.sort.map((s) => sortSql(s)), sql`r.id`]);
   const after = keyset && search.after ? sql` and r.id > ${search.after}` : sql``;
   const offset = keyset ? 0 : search.offset;
   const rows = await sql<{
@@ -108,7 +113,7 @@ export async function runSearch(ex: Executor, search: ParsedSearch, ctx: SearchC
   return bundle;
 }
 
-function sortSql(resourceType: string, rule: SortRule): RawBuilder<unknown> {
+function sortSql(rule: SortRule): RawBuilder<unknown> {
   const direction = rule.descending ? sql`desc` : sql`asc`;
   if (rule.param === '_id') return sql`r.id ${direction}`;
   if (rule.param === '_lastUpdated') return sql`r.last_updated_ms ${direction}`;

@@ -43,9 +43,7 @@ export async function patientEverything(
     ex,
   );
   const allowed = new Map(pairs.map((p) => [p.type, new Set(p.params)]));
-  const rids = rows.rows
-    .filter((r) => allowed.get(r.resource_type)?.has(r.param))
-    .map((r) => Number(r.rid));
+  const rids = rows.rows.filter((r) => allowed.get(r.resource_type)?.has(r.param)).map((r) => Number(r.rid));
   let resources = await loadResourcesByRid(ex, rids);
   if (since !== undefined)
     resources = resources.filter((r) => Date.parse(r.meta?.lastUpdated ?? '') >= since);

@@ -37,7 +37,7 @@ function walk(
   visit: (holder: Record<string, unknown>, path: string) => void,
 ): void {
   if (Array.isArray(value)) {
-    value.forEach((v, i) => walk(v, `${path}[${i}]`, visit));
+    for (let i = 0; i < value.length; i++) walk(value[i], `${path}[${i}]`, visit);
     return;
   }
   if (value === null || typeof value !== 'object') return;

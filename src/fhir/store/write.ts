@@ -270,8 +270,8 @@ async function readCurrent(
 ): Promise<Map<string, CurrentRow>> {
   const idsByType = new Map<string, Set<string>>();
   for (const w of writes) {
-    let ids = idsByType.get(w.resourceType);
-    if (!ids) idsByType.set(w.resourceType, (ids = new Set()));
+    const ids = idsByType.get(w.resourceType) ?? new Set<string>();
+    idsByType.set(w.resourceType, ids);
     ids.add(w.id);
   }
   const current = new Map<string, CurrentRow>();

@@ -126,10 +126,6 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     'sp_uri',
     'sp_composite',
   ]) {
-    await db.schema
-      .createIndex(`${table}_owner`)
-      .on(table)
-      .columns(['rid', 'param'])
-      .execute();
+    await db.schema.createIndex(`${table}_owner`).on(table).columns(['rid', 'param']).execute();
   }
 }
