@@ -3,7 +3,7 @@
  * run a fixed search mix over HTTP against a real `careloop serve` process and report p50/p95/p99
  * latency and requests/s. Writes bench/results/<date>-<db>.json with the machine description.
  *
- *   npm run bench -- [--patients 100000] [--seed 7] [--db sqlite,postgres] [--requests 400] [--concurrency 4]
+ *   npm run bench -- [--patients 100000] [--seed 7] [--db sqlite,postgres] [--requests 400] [--concurrency 2]
  *                    [--tasks-per-patient 2] [--search-only]
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -27,7 +27,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '7' },
     db: { type: 'string', default: 'sqlite,postgres' },
     requests: { type: 'string', default: '400' },
-    concurrency: { type: 'string', default: '4' },
+    concurrency: { type: 'string', default: '2' },
     'tasks-per-patient': { type: 'string', default: '2' },
     'search-only': { type: 'boolean', default: false },
   },
