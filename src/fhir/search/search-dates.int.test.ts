@@ -3,69 +3,12 @@
  * precision, prefixes compare ranges as R4 search.html#prefix defines, commas are OR and repeated
  * parameters AND. Each block seeds its own database so that every assertion lists the exact matches.
  */
-import type { Encounter, Observation, Patient, Resource, RiskAssessment } from 'fhir/r4.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Encounter, Observation, Patient, RiskAssessment } from 'fhir/r4.js';
+import { describe, expect, it } from 'vitest';
 import { buildEncounter, buildObservation, buildPatient } from '../../../test/support/factories.js';
-import {
-  databaseTargets,
-  openTestDatabase,
-  type TestDatabase,
-  type TestDatabaseTarget,
-  testStore,
-} from '../../../test/support/test-databases.js';
+import { BASE, failure, matches, put, search, seededStore } from '../../../test/support/search-helpers.js';
+import { databaseTargets } from '../../../test/support/test-databases.js';
 import { fixedClock } from '../../platform/clock.js';
-import { parseQueryString } from '../fhir.routes.js';
-import { FhirError } from '../outcome.js';
-import type { ResourceStore } from '../store/store.js';
-
-const BASE = 'http://careloop.test/fhir';
-
-/** A fresh database for one describe block, seeded once in beforeAll. */
-function seededStore(
-  target: TestDatabaseTarget,
-  seed: (store: ResourceStore) => Promise<void>,
-  options: Parameters<typeof testStore>[1] = {},
-): { store: ResourceStore } {
-  const ctx = {} as { store: ResourceStore; db?: TestDatabase };
-  beforeAll(async () => {
-    if (!target.available) return;
-    ctx.db = await openTestDatabase(target.name);
-    ctx.store = testStore(ctx.db.database, options);
-    await seed(ctx.store);
-  });
-  afterAll(async () => ctx.db?.cleanup());
-  return ctx;
-}
-
-async function put(store: ResourceStore, resources: Resource[]): Promise<void> {
-  await store.write(
-    resources.map((resource) => ({
-      method: 'PUT' as const,
-      resourceType: resource.resourceType,
-      id: resource.id!,
-      resource,
-    })),
-  );
-}
-
-/** Ids of the matches of `Type?query`, the query string parsed as the REST API parses it. */
-async function matches(store: ResourceStore, resourceType: string, query: string): Promise<string[]> {
-  const bundle = await store.search(resourceType, parseQueryString(query), BASE);
-  return (bundle.entry ?? [])
-    .filter((e) => e.search?.mode === 'match')
-    .map((e) => e.resource!.id!)
-    .sort();
-}
-
-async function failure(promise: Promise<unknown>): Promise<FhirError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof FhirError) return err;
-    throw err;
-  }
-  throw new Error('expected the search to fail');
-}
 
 function withoutBirthDate(patient: Patient): Patient {
   const { birthDate: _omit, ...rest } = patient;
@@ -321,7 +264,7 @@ describe.each(databaseTargets)('date, number and quantity search on $name', (tar
 
     run('an impossible or malformed date is a 400 naming the parameter', async () => {
       for (const bad of ['date=2026-13-01', 'date=2026-02-30', 'date=yesterday', 'date=gt2026-1-5']) {
-        const err = await failure(ctx.store.search('Observation', parseQueryString(bad), BASE));
+        const err = await failure(search(ctx.store, 'Observation', bad));
         expect(err.status, bad).toBe(400);
         expect(err.issues[0]?.expression, bad).toBe('date');
       }

@@ -18,7 +18,7 @@ import type {
   ServiceRequest,
   ValueSet,
 } from 'fhir/r4.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   buildEncounter,
   buildObservation,
@@ -27,62 +27,19 @@ import {
   buildTask,
 } from '../../../test/support/factories.js';
 import {
-  databaseTargets,
-  openTestDatabase,
-  type TestDatabase,
-  type TestDatabaseTarget,
-  testStore,
-} from '../../../test/support/test-databases.js';
-import { parseQueryString } from '../fhir.routes.js';
-import { FhirError } from '../outcome.js';
-import type { ResourceStore } from '../store/store.js';
+  BASE,
+  failure,
+  matches,
+  matchIds,
+  put,
+  search,
+  seededStore,
+} from '../../../test/support/search-helpers.js';
+import { databaseTargets } from '../../../test/support/test-databases.js';
 
-const BASE = 'http://careloop.test/fhir';
 const LOINC = 'http://loinc.org';
 const UCUM = 'http://unitsofmeasure.org';
 const MRN = 'http://careloop.example/mrn';
-
-/** A fresh database for one describe block, seeded once in beforeAll. */
-function seededStore(
-  target: TestDatabaseTarget,
-  seed: (store: ResourceStore) => Promise<void>,
-): { store: ResourceStore } {
-  const ctx = {} as { store: ResourceStore; db?: TestDatabase };
-  beforeAll(async () => {
-    if (!target.available) return;
-    ctx.db = await openTestDatabase(target.name);
-    ctx.store = testStore(ctx.db.database);
-    await seed(ctx.store);
-  });
-  afterAll(async () => ctx.db?.cleanup());
-  return ctx;
-}
-
-async function put(store: ResourceStore, resources: Resource[]): Promise<void> {
-  await store.write(
-    resources.map((resource) => ({
-      method: 'PUT' as const,
-      resourceType: resource.resourceType,
-      id: resource.id!,
-      resource,
-    })),
-  );
-}
-
-/** `Type?query` as the REST API parses the query string. */
-function search(store: ResourceStore, resourceType: string, query: string): Promise<Bundle> {
-  return store.search(resourceType, parseQueryString(query), BASE);
-}
-
-/** Ids of the matches (not the includes) of `Type?query`, sorted. */
-async function matches(store: ResourceStore, resourceType: string, query: string): Promise<string[]> {
-  return matchIds(await search(store, resourceType, query)).sort();
-}
-
-/** Ids of the matches in the order the server returned them. */
-function matchIds(bundle: Bundle): string[] {
-  return (bundle.entry ?? []).filter((e) => e.search?.mode === 'match').map((e) => e.resource!.id!);
-}
 
 /** `Type/id` of the included resources, sorted. */
 function includes(bundle: Bundle): string[] {
@@ -90,16 +47,6 @@ function includes(bundle: Bundle): string[] {
     .filter((e) => e.search?.mode === 'include')
     .map((e) => `${e.resource!.resourceType}/${e.resource!.id}`)
     .sort();
-}
-
-async function failure(promise: Promise<unknown>): Promise<FhirError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof FhirError) return err;
-    throw err;
-  }
-  throw new Error('expected the search to fail');
 }
 
 /** Removes properties a factory sets, for resources that must not have them. */

@@ -1,6 +1,7 @@
 import type { Patient, Resource } from 'fhir/r4.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildObservation, buildPatient } from '../../../test/support/factories.js';
+import { failure } from '../../../test/support/search-helpers.js';
 import {
   databaseTargets,
   openTestDatabase,
@@ -8,18 +9,8 @@ import {
   testStore,
 } from '../../../test/support/test-databases.js';
 import { fixedClock } from '../../platform/clock.js';
-import { FhirError } from '../outcome.js';
+import type { FhirError } from '../outcome.js';
 import type { ResourceStore } from './store.js';
-
-async function failure(promise: Promise<unknown>): Promise<FhirError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof FhirError) return err;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe.each(databaseTargets)('resource store on $name', ({ name, available }) => {
   let db: TestDatabase;
