@@ -93,7 +93,7 @@ export function capabilityStatement(options: {
       {
         mode: 'server',
         documentation:
-          'Search supports the modifiers :missing, :not, :text (token), :exact, :contains (string), :identifier and :[type] (reference), :below (uri); prefixes eq ne gt lt ge le sa eb ap; one level of chaining; _include, _revinclude, _sort, _count, _summary, _elements, _total.',
+          'Search supports the modifiers :missing, :not (token), :exact, :contains (string), :identifier and :[type] (reference), :below (uri); prefixes eq ne gt lt ge le sa eb ap; one level of chaining; _include, _revinclude, _sort, _count, _summary, _elements, _total.',
         resource,
         interaction: [{ code: 'transaction' }, { code: 'batch' }, { code: 'history-system' }],
         searchParam: [
