@@ -59,6 +59,9 @@ function openSqlite(path: string): Database {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 10000');
   sqlite.pragma('cache_size = -65536');
+  // Read pages through a memory map rather than a system call each: searches that check thousands
+  // of candidates in a database larger than the page cache run several times faster.
+  sqlite.pragma('mmap_size = 8589934592');
   const db = new Kysely<DB>({
     dialect: new SqliteDialect({ database: sqlite }),
     ...(process.env.CARELOOP_SQL_STATS ? { log: sqlStats } : {}),

@@ -115,17 +115,20 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
   for (const [i, [table, columns]] of indexes.entries()) {
     await db.schema.createIndex(`${table}_lookup_${i}`).on(table).columns(columns).execute();
   }
-  // Re-indexing a resource deletes its rows by rid; sorting reads a resource's values by (rid, param).
-  for (const table of [
-    'sp_token',
-    'sp_string',
-    'sp_date',
-    'sp_number',
-    'sp_quantity',
-    'sp_reference',
-    'sp_uri',
-    'sp_composite',
-  ]) {
-    await db.schema.createIndex(`${table}_owner`).on(table).columns(['rid', 'param']).execute();
+  // Owner indexes, by (rid, param) and then the values: re-indexing deletes a resource's rows by rid,
+  // and a search checks a candidate's values (a date range, a quantity, a sort key) from the index
+  // alone. rid only grows, so new rows land at the end of these indexes and cost little to write.
+  const owners: [string, string[]][] = [
+    ['sp_token', ['code', 'system']],
+    ['sp_string', ['value']],
+    ['sp_date', ['low', 'high']],
+    ['sp_number', ['low', 'high']],
+    ['sp_quantity', ['value', 'low', 'high', 'code', 'system']],
+    ['sp_reference', ['target_type', 'target_id']],
+    ['sp_uri', ['value']],
+    ['sp_composite', ['c1_code', 'c1_system', 'c2_code', 'c2_system', 'c2_low', 'c2_high']],
+  ];
+  for (const [table, values] of owners) {
+    await db.schema.createIndex(`${table}_owner`).on(table).columns(['rid', 'param', ...values]).execute();
   }
 }
