@@ -9,6 +9,7 @@ import type { Bundle, BundleEntry, BundleLink, Resource } from 'fhir/r4.js';
 import { type RawBuilder, sql } from 'kysely';
 import type { Executor } from '../../platform/database.js';
 import { toNumber } from '../../platform/database.js';
+import { forEachTypeChunk } from '../store/resource-keys.js';
 import { and, criterionSql, isSelective, localReference } from './criteria-sql.js';
 import { tableForType } from './index-rows.js';
 import type { ParsedSearch, SortRule } from './parse.js';
@@ -192,26 +193,18 @@ export async function loadResourcesByRid(ex: Executor, rids: number[]): Promise<
 
 /** Loads current, non-deleted resources by type and id (missing ones are skipped). */
 export async function loadResources(ex: Executor, keys: { type: string; id: string }[]): Promise<Resource[]> {
-  const byType = new Map<string, Set<string>>();
-  for (const k of keys) {
-    if (!byType.has(k.type)) byType.set(k.type, new Set());
-    byType.get(k.type)!.add(k.id);
-  }
   const out: Resource[] = [];
-  for (const [type, idSet] of byType) {
-    const ids = [...idSet];
-    for (let i = 0; i < ids.length; i += 500) {
-      const rows = await ex
-        .selectFrom('resources')
-        .select('content')
-        .where('resource_type', '=', type)
-        .where('id', 'in', ids.slice(i, i + 500))
-        .where('deleted', '=', 0)
-        .orderBy('id')
-        .execute();
-      for (const r of rows) out.push(JSON.parse(r.content) as Resource);
-    }
-  }
+  await forEachTypeChunk(keys, async (type, ids) => {
+    const rows = await ex
+      .selectFrom('resources')
+      .select('content')
+      .where('resource_type', '=', type)
+      .where('id', 'in', ids)
+      .where('deleted', '=', 0)
+      .orderBy('id')
+      .execute();
+    for (const r of rows) out.push(JSON.parse(r.content) as Resource);
+  });
   return out;
 }
 

@@ -12,6 +12,7 @@ import { bulkColumns, indexTables } from '../../platform/database-schema.js';
 import { conflict, FhirError, notFound, preconditionFailed } from '../outcome.js';
 import { emptyIndexRows, indexRows } from '../search/index-rows.js';
 import { findReferences } from './references.js';
+import { forEachTypeChunk } from './resource-keys.js';
 
 /** One write in a batch. */
 export interface Write {
@@ -268,28 +269,19 @@ async function readCurrent(
   writes: Write[],
   dialect: Dialect,
 ): Promise<Map<string, CurrentRow>> {
-  const idsByType = new Map<string, Set<string>>();
-  for (const w of writes) {
-    const ids = idsByType.get(w.resourceType) ?? new Set<string>();
-    idsByType.set(w.resourceType, ids);
-    ids.add(w.id);
-  }
   const current = new Map<string, CurrentRow>();
-  for (const [type, idSet] of idsByType) {
-    const ids = [...idSet].sort();
-    for (let i = 0; i < ids.length; i += 500) {
-      let query = ex
-        .selectFrom('resources')
-        .select(['resource_type', 'id', 'rid', 'version_id', 'deleted', 'content'])
-        .where('resource_type', '=', type)
-        .where('id', 'in', ids.slice(i, i + 500));
-      // Lock the rows on PostgreSQL so that concurrent writers to the same resource queue up instead
-      // of failing; SQLite has one writer at a time already. Sorted ids keep lock order stable.
-      if (dialect === 'postgres') query = query.orderBy('id').forUpdate();
-      for (const row of await query.execute())
-        current.set(`${row.resource_type}/${row.id}`, row as CurrentRow);
-    }
-  }
+  const keys = writes.map((w) => ({ type: w.resourceType, id: w.id }));
+  await forEachTypeChunk(keys, async (type, ids) => {
+    let query = ex
+      .selectFrom('resources')
+      .select(['resource_type', 'id', 'rid', 'version_id', 'deleted', 'content'])
+      .where('resource_type', '=', type)
+      .where('id', 'in', ids);
+    // Lock the rows on PostgreSQL so that concurrent writers to the same resource queue up instead
+    // of failing; SQLite has one writer at a time already. Sorted ids keep lock order stable.
+    if (dialect === 'postgres') query = query.orderBy('id').forUpdate();
+    for (const row of await query.execute()) current.set(`${row.resource_type}/${row.id}`, row as CurrentRow);
+  });
   return current;
 }
 
@@ -311,21 +303,17 @@ async function checkReferences(
     }
   }
   if (wanted.size === 0) return;
-  const byType = new Map<string, string[]>();
-  for (const { type, id } of wanted.values()) byType.set(type, [...(byType.get(type) ?? []), id]);
   const found = new Set<string>();
-  for (const [type, ids] of byType) {
-    for (let i = 0; i < ids.length; i += 500) {
-      const rows = await ex
-        .selectFrom('resources')
-        .select('id')
-        .where('resource_type', '=', type)
-        .where('id', 'in', ids.slice(i, i + 500))
-        .where('deleted', '=', 0)
-        .execute();
-      for (const r of rows) found.add(`${type}/${r.id}`);
-    }
-  }
+  await forEachTypeChunk(wanted.values(), async (type, ids) => {
+    const rows = await ex
+      .selectFrom('resources')
+      .select('id')
+      .where('resource_type', '=', type)
+      .where('id', 'in', ids)
+      .where('deleted', '=', 0)
+      .execute();
+    for (const r of rows) found.add(`${type}/${r.id}`);
+  });
   const missing = [...wanted.entries()].filter(([key]) => !found.has(key));
   if (missing.length > 0) {
     throw new FhirError(

@@ -129,6 +129,10 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     ['sp_composite', ['c1_code', 'c1_system', 'c2_code', 'c2_system', 'c2_low', 'c2_high']],
   ];
   for (const [table, values] of owners) {
-    await db.schema.createIndex(`${table}_owner`).on(table).columns(['rid', 'param', ...values]).execute();
+    await db.schema
+      .createIndex(`${table}_owner`)
+      .on(table)
+      .columns(['rid', 'param', ...values])
+      .execute();
   }
 }
