@@ -18,6 +18,10 @@ const commands: Record<string, { summary: string; run: (args: string[]) => Promi
     summary: 'import FHIR Bundle JSON / NDJSON files or folders',
     run: async (a) => (await import('./import.command.js')).importCommand(a),
   },
+  audit: {
+    summary: 'verify the hash-chained audit trail (audit verify)',
+    run: async (a) => (await import('./audit.command.js')).auditCommand(a),
+  },
   generate: {
     summary: 'write a synthetic population as FHIR bundles',
     run: async (a) => (await import('./generate.command.js')).generateCommand(a),

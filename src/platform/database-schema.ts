@@ -80,7 +80,24 @@ export interface CompositeIndexTable extends IndexRow {
   c2_high: number | null;
 }
 
+export interface AuditEventTable {
+  /** Position in the chain, from 1. */
+  seq: number;
+  recorded: string;
+  action: string;
+  outcome: string;
+  /** Who acted, as a reference (`Practitioner/1`, `Device/import`); null for the system itself. */
+  actor: string | null;
+  /** Space-separated ids of the patients the event concerns, for "who saw my record". */
+  patient_ids: string | null;
+  /** The entry as canonical JSON: what the hash covers. */
+  entry: string;
+  prev_hash: string;
+  hash: string;
+}
+
 export interface DB {
+  audit_events: AuditEventTable;
   resources: ResourceTable;
   resource_versions: ResourceVersionTable;
   sp_token: TokenIndexTable;

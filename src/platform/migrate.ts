@@ -6,6 +6,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database, Dialect } from './database.js';
 import * as resourceStore from './migrations/001-resource-store.js';
+import * as auditTrail from './migrations/002-audit-trail.js';
 
 interface Migration {
   name: string;
@@ -13,7 +14,10 @@ interface Migration {
 }
 
 /** Every migration, in order. Never edit one that has shipped: add the next. */
-export const migrations: Migration[] = [{ name: '001-resource-store', up: resourceStore.up }];
+export const migrations: Migration[] = [
+  { name: '001-resource-store', up: resourceStore.up },
+  { name: '002-audit-trail', up: auditTrail.up },
+];
 
 /** Applies the migrations not yet applied; returns their names. */
 export async function migrate(database: Database): Promise<string[]> {

@@ -1,0 +1,137 @@
+/**
+ * The audit trail: who did what to whose record, when, from where, and with what outcome. Entries are
+ * appended in the caller's transaction (an action and its audit commit or roll back together) and
+ * chained: each entry's hash covers the previous entry's hash, so an entry changed or removed after
+ * the fact breaks the chain from that point on. `verifyAuditChain` names the first broken entry.
+ */
+import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Database, Executor } from '../../platform/database.js';
+
+/** What one audit entry records (R4 AuditEvent's who / what / when / where / why, flattened). */
+export interface AuditEntry {
+  /** read, vread, search, create, update, patch, delete, sign-in, sign-in-failed, token-use, export, ... */
+  action: string;
+  outcome: 'success' | 'failure' | 'denied';
+  /** Who acted: `Practitioner/1`, `Patient/7`, `Device/careloop-import`. */
+  actor?: string;
+  role?: string;
+  /** For a caregiver or a delegate: the person acted for. */
+  onBehalfOf?: string;
+  /** Patients whose records the action touched (ids, not names: no patient data beyond ids). */
+  patientIds?: string[];
+  /** Resources touched, as `Type/id`. */
+  resources?: string[];
+  purposeOfUse?: string;
+  clientAddress?: string;
+  /** Free text such as a break-the-glass reason. */
+  detail?: string;
+}
+
+/** The hash before the first entry. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** Canonical JSON (sorted keys, no undefined), so the same entry always hashes the same. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+            .map((k) => [k, (v as Record<string, unknown>)[k]]),
+        )
+      : v,
+  );
+}
+
+/** The hash of an entry: SHA-256 over the previous hash, the position, the time and the entry. */
+export function entryHash(prevHash: string, seq: number, recorded: string, entryJson: string): string {
+  return createHash('sha256').update(`${prevHash}\n${seq}\n${recorded}\n${entryJson}`).digest('hex');
+}
+
+/** Appends an entry in the caller's transaction; returns its position and hash. */
+export async function appendAudit(
+  database: Database,
+  ex: Executor,
+  entry: AuditEntry,
+  recorded: Date,
+): Promise<{ seq: number; hash: string }> {
+  if (database.dialect === 'postgres') {
+    // One appender at a time across all server processes: the chain has a single head.
+    await sql`select pg_advisory_xact_lock(7320412)`.execute(ex);
+  }
+  const last = await ex
+    .selectFrom('audit_events')
+    .select(['seq', 'hash'])
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  const seq = Number(last?.seq ?? 0) + 1;
+  const prevHash = last?.hash ?? GENESIS_HASH;
+  const at = recorded.toISOString();
+  const json = canonicalJson(entry);
+  const hash = entryHash(prevHash, seq, at, json);
+  await ex
+    .insertInto('audit_events')
+    .values({
+      seq,
+      recorded: at,
+      action: entry.action,
+      outcome: entry.outcome,
+      actor: entry.actor ?? null,
+      patient_ids: entry.patientIds?.length ? ` ${entry.patientIds.join(' ')} ` : null,
+      entry: json,
+      prev_hash: prevHash,
+      hash,
+    })
+    .execute();
+  return { seq, hash };
+}
+
+export interface ChainReport {
+  /** Entries checked. */
+  entries: number;
+  /** The first entry that does not hold, and why; absent when the whole chain holds. */
+  broken?: { seq: number; reason: string };
+}
+
+/** Checks the whole chain, in order, a thousand entries at a time. */
+export async function verifyAuditChain(ex: Executor): Promise<ChainReport> {
+  let expectedSeq = 1;
+  let prevHash = GENESIS_HASH;
+  for (;;) {
+    const rows = await ex
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('seq', '>=', expectedSeq)
+      .orderBy('seq')
+      .limit(1000)
+      .execute();
+    if (rows.length === 0) return { entries: expectedSeq - 1 };
+    for (const row of rows) {
+      const seq = Number(row.seq);
+      const broken = (reason: string): ChainReport => ({ entries: expectedSeq - 1, broken: { seq, reason } });
+      if (seq !== expectedSeq)
+        return {
+          entries: expectedSeq - 1,
+          broken: { seq: expectedSeq, reason: `entry ${expectedSeq} is missing` },
+        };
+      if (row.prev_hash !== prevHash)
+        return broken('its link to the previous entry does not match that entry');
+      if (entryHash(prevHash, seq, row.recorded, row.entry) !== row.hash)
+        return broken('its content does not match its hash');
+      const entry = JSON.parse(row.entry) as AuditEntry;
+      const patients = entry.patientIds?.length ? ` ${entry.patientIds.join(' ')} ` : null;
+      if (
+        row.action !== entry.action ||
+        row.outcome !== entry.outcome ||
+        row.actor !== (entry.actor ?? null) ||
+        row.patient_ids !== patients
+      )
+        return broken('its searchable columns differ from the hashed entry');
+      prevHash = row.hash;
+      expectedSeq++;
+    }
+  }
+}
