@@ -64,7 +64,6 @@ function openSqlite(path: string): Database {
   sqlite.pragma('mmap_size = 8589934592');
   const db = new Kysely<DB>({
     dialect: new SqliteDialect({ database: sqlite }),
-    ...(process.env.CARELOOP_SQL_STATS ? { log: sqlStats } : {}),
   });
   return {
     db,
@@ -122,17 +121,3 @@ export async function dropPostgresSchema(url: string, schema: string): Promise<v
     await admin.end();
   }
 }
-
-const stats = new Map<string, { n: number; ms: number }>();
-function sqlStats(event: { query: { sql: string }; queryDurationMillis: number }): void {
-  const key = event.query.sql.slice(0, 90);
-  const s = stats.get(key) ?? { n: 0, ms: 0 };
-  s.n++;
-  s.ms += event.queryDurationMillis;
-  stats.set(key, s);
-}
-process.on('exit', () => {
-  if (!process.env.CARELOOP_SQL_STATS) return;
-  for (const [k, v] of [...stats.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 15))
-    console.error(v.ms.toFixed(0).padStart(7), String(v.n).padStart(7), k);
-});

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
+import { canonicalJson } from '../../platform/canonical-json.js';
 import type { Database, Executor } from '../../platform/database.js';
 
 /** What one audit entry records (R4 AuditEvent's who / what / when / where / why, flattened). */
@@ -30,20 +31,6 @@ export interface AuditEntry {
 
 /** The hash before the first entry. */
 export const GENESIS_HASH = '0'.repeat(64);
-
-/** Canonical JSON (sorted keys, no undefined), so the same entry always hashes the same. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(
-          Object.keys(v)
-            .sort()
-            .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
-            .map((k) => [k, (v as Record<string, unknown>)[k]]),
-        )
-      : v,
-  );
-}
 
 /** The hash of an entry: SHA-256 over the previous hash, the position, the time and the entry. */
 export function entryHash(prevHash: string, seq: number, recorded: string, entryJson: string): string {

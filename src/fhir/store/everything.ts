@@ -9,6 +9,7 @@ import { sql } from 'kysely';
 import { badRequest } from '../outcome.js';
 import { localReference } from '../search/criteria-sql.js';
 import { loadResources, loadResourcesByRid } from '../search/search.js';
+import { findReferences, parseRelativeReference } from './references.js';
 import type { ResourceStore } from './store.js';
 
 let compartment: { type: string; params: string[] }[] | undefined;
@@ -63,11 +64,13 @@ export async function patientEverything(
   if (resources.length > 0 || patient) {
     const ids = [patient, ...resources];
     for (const r of ids) {
-      for (const m of JSON.stringify(r).matchAll(/"reference":"([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})"/g)) {
-        const key = `${m[1]}/${m[2]}`;
-        if (shared.has(m[1]!) && !seen.has(key) && (wanted.size === 0 || wanted.has(m[1]!))) {
+      for (const { reference } of findReferences(r)) {
+        const target = parseRelativeReference(reference);
+        if (!target) continue;
+        const key = `${target.type}/${target.id}`;
+        if (shared.has(target.type) && !seen.has(key) && (wanted.size === 0 || wanted.has(target.type))) {
           seen.add(key);
-          referenced.push({ type: m[1]!, id: m[2]! });
+          referenced.push(target);
         }
       }
     }

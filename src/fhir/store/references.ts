@@ -11,6 +11,15 @@ export interface FoundReference {
   path: string;
 }
 
+/**
+ * Type and id of a relative reference (`Patient/123`, `Patient/123/_history/2`): a resource of this
+ * server. Absolute URLs, `#contained`, `urn:` and conditional references give undefined.
+ */
+export function parseRelativeReference(reference: string): { type: string; id: string } | undefined {
+  const m = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(reference);
+  return m ? { type: m[1]!, id: m[2]! } : undefined;
+}
+
 /** Every `reference` string inside the resource (not those inside contained resources or narrative). */
 export function findReferences(resource: Resource): FoundReference[] {
   const found: FoundReference[] = [];

@@ -7,11 +7,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Resource } from 'fhir/r4.js';
 import { allocateRids, bulkInsert } from '../../platform/bulk-insert.js';
+import { canonicalJson } from '../../platform/canonical-json.js';
 import type { Database, Dialect, Executor } from '../../platform/database.js';
 import { bulkColumns, indexTables } from '../../platform/database-schema.js';
 import { conflict, FhirError, notFound, preconditionFailed } from '../outcome.js';
 import { emptyIndexRows, indexRows } from '../search/index-rows.js';
-import { findReferences } from './references.js';
+import { findReferences, parseRelativeReference } from './references.js';
 import { forEachTypeChunk } from './resource-keys.js';
 
 /** One write in a batch. */
@@ -117,8 +118,9 @@ export async function writeBatch(
     const resource = write.resource!;
     if (write.method === 'PUT' && before && !before.deleted) {
       const row = current.get(key);
-      if (row && row.version_id === before.version && sameContent(row.content, resource)) {
-        const stored = JSON.parse(row.content) as Resource;
+      const stored =
+        row && row.version_id === before.version ? (JSON.parse(row.content) as Resource) : undefined;
+      if (stored && sameContent(stored, resource)) {
         results.push({
           resourceType: write.resourceType,
           id: write.id,
@@ -242,26 +244,13 @@ function versionRow(write: Write, version: number, lastUpdated: string, ms: numb
   };
 }
 
-/** True when the stored JSON equals the new resource, apart from meta.versionId/lastUpdated. */
-function sameContent(storedJson: string, resource: Resource): boolean {
-  const stored = JSON.parse(storedJson) as Resource;
+/** True when the stored resource equals the new one, apart from meta.versionId/lastUpdated. */
+function sameContent(stored: Resource, resource: Resource): boolean {
   const strip = (r: Resource) => {
     const { versionId: _v, lastUpdated: _l, ...meta } = r.meta ?? {};
-    return canonical({ ...r, meta: Object.keys(meta).length ? meta : undefined });
+    return canonicalJson({ ...r, meta: Object.keys(meta).length ? meta : undefined });
   };
   return strip(stored) === strip(resource);
-}
-
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_k, v) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(
-          Object.keys(v)
-            .sort()
-            .map((k) => [k, (v as Record<string, unknown>)[k]]),
-        )
-      : v,
-  );
 }
 
 async function readCurrent(
@@ -294,12 +283,12 @@ async function checkReferences(
   for (const w of writes) {
     if (!w.resource) continue;
     for (const ref of findReferences(w.resource)) {
-      const m = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(ref.reference);
-      if (!m) continue; // absolute URLs, contained (#id), urn: and logical references are not ours to check
-      const key = `${m[1]}/${m[2]}`;
+      const target = parseRelativeReference(ref.reference);
+      if (!target) continue; // absolute URLs, contained (#id), urn: and logical references are not ours to check
+      const key = `${target.type}/${target.id}`;
       const batch = inBatch.get(key);
       if (batch && !batch.deleted) continue;
-      if (!wanted.has(key)) wanted.set(key, { type: m[1]!, id: m[2]!, path: ref.path, location: w.location });
+      if (!wanted.has(key)) wanted.set(key, { ...target, path: ref.path, location: w.location });
     }
   }
   if (wanted.size === 0) return;
