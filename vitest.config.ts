@@ -6,6 +6,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Builds web/ for the browser suites (test/e2e), when Chromium is installed.
+    globalSetup: ['./test/e2e/build-web.ts'],
     reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });

@@ -7,6 +7,7 @@
  *                    [--tasks-per-patient 2] [--search-only]
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, freemem, totalmem } from 'node:os';
@@ -14,6 +15,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import pg from 'pg';
+import { createToken } from '../src/access/identity/tokens.js';
+import { createUser } from '../src/access/identity/users.service.js';
 import { openRuntime, type Runtime } from '../src/cli/runtime.js';
 import { importFiles } from '../src/fhir/import/import-files.js';
 import type { ResourceStore } from '../src/fhir/store/store.js';
@@ -123,15 +126,25 @@ async function runFor(db: 'sqlite' | 'postgres'): Promise<void> {
   const runtime = await openRuntime({ databaseUrl });
   if (values['search-only'] && values.analyze) await analyze(runtime);
   const samples = await sampleValues(runtime.store);
+  const coordinator = await busiestCoordinator(runtime);
+  const integration = await benchToken(runtime, 'integration');
+  const asCoordinator = await benchToken(
+    runtime,
+    'care-coordinator',
+    `Practitioner/${coordinator.practitionerId}`,
+  );
   const databaseVersion = await versionOf(runtime);
   await runtime.database.close();
 
   const port = await freePort();
   const server = await startServer(databaseUrl, port);
   try {
-    const mix = searchMix(samples);
+    // The same mix twice: as an integration (every record) and as the care coordinator with the
+    // largest caseload, where every query also carries the access filter.
     const results: QueryStats[] = [];
-    for (const query of mix) results.push(await measure(port, query));
+    for (const query of searchMix(samples)) results.push(await measure(port, query, integration));
+    for (const query of searchMix({ ...samples, patientIds: coordinator.patientIds }))
+      results.push(await measure(port, { ...query, name: `${query.name} [coordinator]` }, asCoordinator));
     const report = {
       date: new Date().toISOString(),
       command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
@@ -139,7 +152,12 @@ async function runFor(db: 'sqlite' | 'postgres'): Promise<void> {
       database: { dialect: db, version: databaseVersion },
       population: { patients, seed: values.seed },
       import: importResult ?? 'skipped (--search-only)',
-      search: { requestsPerQuery, concurrency, queries: results },
+      search: {
+        requestsPerQuery,
+        concurrency,
+        coordinatorCaseload: coordinator.patientIds.length,
+        queries: results,
+      },
       targets: { importResourcesPerSecond: db === 'sqlite' ? 10_000 : 5_000, searchP95Ms: 20 },
     };
     const outDir = join(import.meta.dirname, 'results');
@@ -224,18 +242,61 @@ function searchMix(s: Samples): Query[] {
   ];
 }
 
-async function measure(port: number, query: Query): Promise<QueryStats> {
+/** The practitioner on the most active care teams, and the patients of those teams. */
+async function busiestCoordinator(
+  runtime: Runtime,
+): Promise<{ practitionerId: string; patientIds: string[] }> {
+  const ex = runtime.database.db;
+  const top = await sql<{
+    principal: string;
+    n: number;
+  }>`select principal, count(*) as n from access_relationships where kind = 'care-team' and principal like 'Practitioner/%' group by principal order by n desc limit 1`.execute(
+    ex,
+  );
+  const principal = top.rows[0]?.principal;
+  if (!principal) throw new Error('no care teams in the population');
+  const patients = await ex
+    .selectFrom('access_relationships')
+    .select('patient_id')
+    .distinct()
+    .where('principal', '=', principal)
+    .where('kind', '=', 'care-team')
+    .orderBy('patient_id')
+    .execute();
+  return { practitionerId: principal.split('/')[1]!, patientIds: patients.map((p) => p.patient_id) };
+}
+
+/** A bearer token for a new bench user of `role`. */
+async function benchToken(
+  runtime: Runtime,
+  role: 'integration' | 'care-coordinator',
+  resource?: string,
+): Promise<string> {
+  const clock = runtime.store.options.clock;
+  const { user } = await createUser(runtime.database.db, clock, {
+    email: `bench-${role}-${randomBytes(4).toString('hex')}@bench.careloop.org`,
+    name: `Bench ${role}`,
+    role,
+    resource,
+    password: randomBytes(16).toString('hex'),
+  });
+  return `Bearer ${(await createToken(runtime.database.db, clock, { userId: user.id })).token}`;
+}
+
+async function measure(port: number, query: Query, authorization: string): Promise<QueryStats> {
   const latencies: number[] = [];
   let results = 0;
+  const headers = { authorization };
   // Warm-up: caches, prepared plans.
-  for (let i = 0; i < 10; i++) await fetch(`http://127.0.0.1:${port}${query.url(i)}`).then((r) => r.text());
+  for (let i = 0; i < 10; i++)
+    await fetch(`http://127.0.0.1:${port}${query.url(i)}`, { headers }).then((r) => r.text());
   const started = performance.now();
   let next = 0;
   const worker = async () => {
     while (next < requestsPerQuery) {
       const i = next++;
       const t = performance.now();
-      const res = await fetch(`http://127.0.0.1:${port}${query.url(i)}`);
+      const res = await fetch(`http://127.0.0.1:${port}${query.url(i)}`, { headers });
       const body = (await res.json()) as { total?: number; entry?: unknown[]; resourceType?: string };
       latencies.push(performance.now() - t);
       if (res.status !== 200)
@@ -269,6 +330,7 @@ async function startServer(databaseUrl: string, port: number): Promise<ChildProc
       PORT: String(port),
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
+      CARELOOP_RATE_LIMIT_PER_MINUTE: '10000000',
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

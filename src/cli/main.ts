@@ -22,6 +22,14 @@ const commands: Record<string, { summary: string; run: (args: string[]) => Promi
     summary: 'verify the hash-chained audit trail (audit verify)',
     run: async (a) => (await import('./audit.command.js')).auditCommand(a),
   },
+  users: {
+    summary: 'add, list users and reset passwords (users add | list | reset-password)',
+    run: async (a) => (await import('./users.command.js')).usersCommand(a),
+  },
+  tokens: {
+    summary: 'create, list and revoke bearer tokens (tokens create | list | revoke)',
+    run: async (a) => (await import('./tokens.command.js')).tokensCommand(a),
+  },
   generate: {
     summary: 'write a synthetic population as FHIR bundles',
     run: async (a) => (await import('./generate.command.js')).generateCommand(a),

@@ -2,6 +2,7 @@
  * `careloop serve [--demo]`: migrates, (with --demo) loads a generated population into an empty
  * database, and serves the web app and FHIR API until stopped.
  */
+import { createDemoUsers } from '../access/identity/demo-users.js';
 import { loadDemoData } from '../generator/demo-data.js';
 import { systemClock } from '../platform/clock.js';
 import { buildApp } from '../server/app.js';
@@ -12,7 +13,8 @@ const help = `usage: careloop serve [--demo] [--demo-patients N]
 
 Serves the web app and the FHIR R4 API on PORT (default 8080) over DATABASE_URL
 (default sqlite:./data/careloop.db), applying migrations first.
-  --demo              load a generated demo population when the database is empty
+  --demo              load a generated demo population when the database is empty, and
+                      demo sign-ins (one per role) when there are no users
   --demo-patients N   size of that population (default 250)`;
 
 export async function serveCommand(args: string[]): Promise<number> {
@@ -40,6 +42,13 @@ export async function serveCommand(args: string[]): Promise<number> {
     if (loaded)
       app.log.info(
         `the database was empty: loaded a generated demo population of ${loaded.patients} patients (${loaded.resources} resources) in ${loaded.seconds.toFixed(1)} s`,
+      );
+    const demo = await createDemoUsers(database, store, systemClock);
+    // Demo staff identities and their shared password, not patient data: safe to log, and the way a
+    // visitor learns how to sign in. Admin and auditor enrol an authenticator app at first sign-in.
+    if (demo)
+      app.log.info(
+        `demo sign-ins (password "${demo.password}"): ${demo.users.map((u) => `${u.role} ${u.email}`).join(', ')}`,
       );
   }
   await app.listen({ port: config.port, host: config.host });

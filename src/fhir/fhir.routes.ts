@@ -5,6 +5,7 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Bundle, Resource } from 'fhir/r4.js';
+import { requireUser } from '../access/identity/authenticate.js';
 import { capabilityStatement } from './capability.js';
 import { badRequest, operationOutcome } from './outcome.js';
 import { parseEtag, processBundle } from './store/bundle.js';
@@ -46,7 +47,10 @@ export function parseQueryString(qs: string): Query {
 
 /** Registers the FHIR routes on `app` (mount with prefix /fhir). */
 export async function fhirRoutes(app: FastifyInstance, options: FhirRoutesOptions): Promise<void> {
-  const { store } = options;
+  const { store: serverStore } = options;
+  // Every interaction acts as the signed-in user (401 without one): the store decides what they may
+  // see and do, and audits it. Only the CapabilityStatement is public.
+  const as = (request: FastifyRequest) => serverStore.as(requireUser(request));
   const base = (request: FastifyRequest) => options.baseUrl ?? `${request.protocol}://${request.host}/fhir`;
   const tags = ['FHIR R4'];
 
@@ -57,24 +61,24 @@ export async function fhirRoutes(app: FastifyInstance, options: FhirRoutesOption
       capabilityStatement({
         baseUrl: base(request),
         version: options.version,
-        now: store.options.clock.now(),
+        now: serverStore.options.clock.now(),
       }),
     ),
   );
 
   app.post('/', { schema: { tags, summary: 'Transaction or batch Bundle' } }, async (request, reply) =>
-    send(reply, 200, await processBundle(store, request.body, { baseUrl: base(request) })),
+    send(reply, 200, await processBundle(as(request), request.body, { baseUrl: base(request) })),
   );
 
   app.get('/_history', { schema: { tags, summary: 'History of all resources' } }, async (request, reply) =>
-    send(reply, 200, await store.history({}, historyOptions(request, store), base(request))),
+    send(reply, 200, await as(request).history({}, historyOptions(request, serverStore), base(request))),
   );
 
   app.get<{ Params: { type: string } }>(
     '/:type',
     { schema: { tags, summary: 'Search' } },
     async (request, reply) =>
-      send(reply, 200, await store.search(request.params.type, queryPairs(request.url), base(request))),
+      send(reply, 200, await as(request).search(request.params.type, queryPairs(request.url), base(request))),
   );
 
   app.post<{ Params: { type: string } }>(
@@ -85,7 +89,7 @@ export async function fhirRoutes(app: FastifyInstance, options: FhirRoutesOption
       return send(
         reply,
         200,
-        await store.search(request.params.type, [...queryPairs(request.url), ...form], base(request)),
+        await as(request).search(request.params.type, [...queryPairs(request.url), ...form], base(request)),
       );
     },
   );
@@ -101,7 +105,7 @@ export async function fhirRoutes(app: FastifyInstance, options: FhirRoutesOption
           'resourceType',
         );
       const ifNoneExist = header(request, 'if-none-exist');
-      const result = await store.create(resource, { ifNoneExist: ifNoneExist?.replace(/^.*\?/, '') });
+      const result = await as(request).create(resource, { ifNoneExist: ifNoneExist?.replace(/^.*\?/, '') });
       return saved(request, reply, result, base(request));
     },
   );
@@ -111,7 +115,7 @@ export async function fhirRoutes(app: FastifyInstance, options: FhirRoutesOption
     { schema: { tags, summary: 'Conditional update' } },
     async (request, reply) => {
       const qs = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
-      const result = await store.conditionalUpdate(request.params.type, qs, bodyResource(request));
+      const result = await as(request).conditionalUpdate(request.params.type, qs, bodyResource(request));
       return saved(request, reply, result, base(request));
     },
   );
@@ -123,9 +127,9 @@ export async function fhirRoutes(app: FastifyInstance, options: FhirRoutesOption
       send(
         reply,
         200,
-        await store.history(
+        await as(request).history(
           { resourceType: request.params.type },
-          historyOptions(request, store),
+          historyOptions(request, serverStore),
           base(request),
         ),
       ),
@@ -135,7 +139,7 @@ export async function fhirRoutes(app: FastifyInstance, options: FhirRoutesOption
     '/:type/:id',
     { schema: { tags, summary: 'Read' } },
     async (request, reply) => {
-      const resource = await store.read(request.params.type, request.params.id);
+      const resource = await as(request).read(request.params.type, request.params.id);
       return withVersionHeaders(reply, resource).code(200).type(FHIR_JSON).send(resource);
     },
   );
@@ -145,7 +149,7 @@ export async function fhirRoutes(app: FastifyInstance, options: FhirRoutesOption
     { schema: { tags, summary: 'Update' } },
     async (request, reply) => {
       const ifMatch = header(request, 'if-match');
-      const result = await store.update(request.params.type, request.params.id, bodyResource(request), {
+      const result = await as(request).update(request.params.type, request.params.id, bodyResource(request), {
         ifMatch: ifMatch ? parseEtag(ifMatch) : undefined,
       });
       return saved(request, reply, result, base(request));
@@ -164,7 +168,7 @@ export async function fhirRoutes(app: FastifyInstance, options: FhirRoutesOption
           'resourceType',
         );
       const ifMatch = header(request, 'if-match');
-      const result = await store.patch(request.params.type, request.params.id, request.body, kind, {
+      const result = await as(request).patch(request.params.type, request.params.id, request.body, kind, {
         ifMatch: ifMatch ? parseEtag(ifMatch) : undefined,
       });
       return saved(request, reply, result, base(request));
@@ -176,7 +180,7 @@ export async function fhirRoutes(app: FastifyInstance, options: FhirRoutesOption
     { schema: { tags, summary: 'Delete' } },
     async (request, reply) => {
       const ifMatch = header(request, 'if-match');
-      await store.delete(request.params.type, request.params.id, {
+      await as(request).delete(request.params.type, request.params.id, {
         ifMatch: ifMatch ? parseEtag(ifMatch) : undefined,
       });
       return reply.code(204).send();
@@ -190,9 +194,9 @@ export async function fhirRoutes(app: FastifyInstance, options: FhirRoutesOption
       send(
         reply,
         200,
-        await store.history(
+        await as(request).history(
           { resourceType: request.params.type, id: request.params.id },
-          historyOptions(request, store),
+          historyOptions(request, serverStore),
           base(request),
         ),
       ),
@@ -202,7 +206,7 @@ export async function fhirRoutes(app: FastifyInstance, options: FhirRoutesOption
     '/:type/:id/_history/:vid',
     { schema: { tags, summary: 'Version read' } },
     async (request, reply) => {
-      const resource = await store.vread(request.params.type, request.params.id, request.params.vid);
+      const resource = await as(request).vread(request.params.type, request.params.id, request.params.vid);
       return withVersionHeaders(reply, resource).code(200).type(FHIR_JSON).send(resource);
     },
   );
@@ -217,7 +221,7 @@ export async function fhirRoutes(app: FastifyInstance, options: FhirRoutesOption
       return send(
         reply,
         200,
-        await patientEverything(store, request.params.id, {
+        await patientEverything(as(request), request.params.id, {
           types: types.length ? types : undefined,
           since,
           baseUrl: base(request),

@@ -23,6 +23,12 @@ export interface Config {
   baseUrl?: string;
   /** pino log level. */
   logLevel: string;
+  /** Origins allowed to call the API from a browser (CORS); empty: no CORS headers at all. */
+  corsOrigins: string[];
+  /** Requests per minute per client address before 429; 0 turns the global limit off. */
+  rateLimitPerMinute: number;
+  /** Minutes without a request after which a session ends (it also ends 12 hours after sign-in). */
+  sessionIdleMinutes: number;
 }
 
 const envSchema = z.object({
@@ -38,6 +44,25 @@ const envSchema = z.object({
   CARELOOP_REFERENTIAL_INTEGRITY: z.enum(['true', 'false']).default('true'),
   CARELOOP_BASE_URL: z.url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  CARELOOP_CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((o) => o.trim().replace(/\/$/, ''))
+        .filter(Boolean),
+    )
+    .refine((list) => list.every((o) => /^https?:\/\/[^/\s]+$/.test(o)), {
+      message: 'must be a comma-separated list of origins such as https://app.example.org',
+    }),
+  CARELOOP_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(600),
+  CARELOOP_SESSION_IDLE_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(30),
 });
 
 /** Thrown when a configuration value is invalid; its message is one line naming the variable. */
@@ -64,6 +89,9 @@ export function loadConfig(
     referentialIntegrity: e.CARELOOP_REFERENTIAL_INTEGRITY === 'true',
     baseUrl: e.CARELOOP_BASE_URL,
     logLevel: e.LOG_LEVEL,
+    corsOrigins: e.CARELOOP_CORS_ORIGINS,
+    rateLimitPerMinute: e.CARELOOP_RATE_LIMIT_PER_MINUTE,
+    sessionIdleMinutes: e.CARELOOP_SESSION_IDLE_MINUTES,
     ...overrides,
   };
 }

@@ -20,6 +20,10 @@ export interface ResourceTable {
   deleted: number;
   /** The current version's JSON; for a deleted resource, the last content before deletion. */
   content: string;
+  /** The patient whose compartment this resource is in (its own id for a Patient); null for shared resources. */
+  patient_id: string | null;
+  /** Sensitive-record labels from meta.security, space-delimited (` ETH PSY `); null when none. */
+  sensitivity: string | null;
 }
 
 export interface ResourceVersionTable {
@@ -33,6 +37,8 @@ export interface ResourceVersionTable {
   content: string | null;
   /** HTTP method that made this version (POST, PUT, PATCH, DELETE), for history entries. */
   method: string;
+  patient_id: string | null;
+  sensitivity: string | null;
 }
 
 interface IndexRow {
@@ -96,7 +102,94 @@ export interface AuditEventTable {
   hash: string;
 }
 
+export interface UserTable {
+  id: string;
+  email: string;
+  name: string;
+  role: string;
+  /** The FHIR resource the person is (`Practitioner/1`, `Patient/7`, `RelatedPerson/3`). */
+  resource: string | null;
+  password_hash: string | null;
+  must_change_password: number;
+  totp_secret: string | null;
+  totp_enabled: number;
+  /** The TOTP time step of the last accepted code: a code is never accepted twice (migration 005). */
+  totp_last_counter: number | null;
+  disabled: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SessionTable {
+  id: string;
+  secret_hash: string;
+  user_id: string;
+  csrf_token: string;
+  /** `pending-mfa` between password and second factor, then `active`. */
+  state: string;
+  created_at: string;
+  last_seen_ms: number;
+  expires_ms: number;
+  revoked_at: string | null;
+  client_address: string | null;
+  user_agent: string | null;
+}
+
+export interface ApiTokenTable {
+  id: string;
+  secret_hash: string;
+  user_id: string;
+  label: string | null;
+  scopes: string;
+  created_at: string;
+  expires_ms: number | null;
+  revoked_at: string | null;
+  last_used_at: string | null;
+}
+
+export interface SignInThrottleTable {
+  key: string;
+  failures: number;
+  window_start_ms: number;
+  locked_until_ms: number | null;
+}
+
+export interface AccessRelationshipTable {
+  patient_id: string;
+  principal: string;
+  /** care-team, general-practitioner, managing-organization, proxy-consent, referral, assignment, break-the-glass */
+  kind: string;
+  source_rid: number | null;
+  starts_ms: number | null;
+  expires_ms: number | null;
+  created_at: string;
+  created_by: string | null;
+  reason: string | null;
+}
+
+export interface ConsentLabelTable {
+  source_rid: number;
+  patient_id: string;
+  label: string;
+  /** permit or deny */
+  decision: string;
+  starts_ms: number | null;
+  expires_ms: number | null;
+}
+
+export interface AuditEventPatientTable {
+  patient_id: string;
+  seq: number;
+}
+
 export interface DB {
+  audit_event_patients: AuditEventPatientTable;
+  access_relationships: AccessRelationshipTable;
+  api_tokens: ApiTokenTable;
+  consent_labels: ConsentLabelTable;
+  sessions: SessionTable;
+  sign_in_throttle: SignInThrottleTable;
+  users: UserTable;
   audit_events: AuditEventTable;
   resources: ResourceTable;
   resource_versions: ResourceVersionTable;
@@ -134,6 +227,8 @@ export const bulkColumns = {
     last_updated_ms: 'float8',
     deleted: 'integer',
     content: 'text',
+    patient_id: 'text',
+    sensitivity: 'text',
   },
   resource_versions: {
     resource_type: 'text',
@@ -144,6 +239,8 @@ export const bulkColumns = {
     deleted: 'integer',
     content: 'text',
     method: 'text',
+    patient_id: 'text',
+    sensitivity: 'text',
   },
   sp_token: { resource_type: 'text', rid: 'int8', param: 'text', system: 'text', code: 'text' },
   sp_string: { resource_type: 'text', rid: 'int8', param: 'text', value: 'text', exact: 'text' },

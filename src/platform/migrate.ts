@@ -7,6 +7,9 @@ import { type Kysely, sql } from 'kysely';
 import type { Database, Dialect } from './database.js';
 import * as resourceStore from './migrations/001-resource-store.js';
 import * as auditTrail from './migrations/002-audit-trail.js';
+import * as identity from './migrations/003-identity.js';
+import * as access from './migrations/004-access.js';
+import * as identityTotp from './migrations/005-identity-totp.js';
 
 interface Migration {
   name: string;
@@ -17,6 +20,9 @@ interface Migration {
 export const migrations: Migration[] = [
   { name: '001-resource-store', up: resourceStore.up },
   { name: '002-audit-trail', up: auditTrail.up },
+  { name: '003-identity', up: identity.up },
+  { name: '004-access', up: access.up },
+  { name: '005-identity-totp', up: identityTotp.up },
 ];
 
 /** Applies the migrations not yet applied; returns their names. */

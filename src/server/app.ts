@@ -6,6 +6,11 @@ import { readFileSync } from 'node:fs';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { accessRoutes } from '../access/access.routes.js';
+import { authRoutes } from '../access/identity/auth.routes.js';
+import { installAuthentication } from '../access/identity/authenticate.js';
+import { sessionPolicy } from '../access/identity/sessions.js';
+import { usersRoutes } from '../access/identity/users.routes.js';
 import { loadFhirDefinitions } from '../fhir/definitions.js';
 import { fhirRoutes } from '../fhir/fhir.routes.js';
 import { badRequest } from '../fhir/outcome.js';
@@ -14,13 +19,17 @@ import type { Clock } from '../platform/clock.js';
 import type { Config } from '../platform/config.js';
 import type { Database } from '../platform/database.js';
 import { installErrorHandlers } from './errors.js';
+import { installHardening } from './hardening.js';
 import { homeRoutes } from './home.routes.js';
+import { webRoutes } from './web.routes.js';
 
 export interface AppParts {
   database: Database;
   clock: Clock;
   /** Log to stdout (pino); tests pass false. */
   logger?: boolean;
+  /** Log to this stream instead of stdout (the log-privacy test reads what the server would log). */
+  logStream?: NodeJS.WritableStream;
 }
 
 export interface App {
@@ -46,15 +55,17 @@ export async function buildApp(config: Config, parts: AppParts): Promise<App> {
   });
   const app = Fastify({
     bodyLimit: config.bodyLimitBytes,
-    logger: parts.logger
-      ? {
-          level: config.logLevel,
-          serializers: {
-            // The query string of a FHIR search holds names, birth dates and identifiers: log the path only.
-            req: (req) => ({ method: req.method, path: req.url.split('?')[0], remote: req.ip }),
-          },
-        }
-      : false,
+    logger:
+      parts.logger || parts.logStream
+        ? {
+            level: config.logLevel,
+            ...(parts.logStream ? { stream: parts.logStream } : {}),
+            serializers: {
+              // The query string of a FHIR search holds names, birth dates and identifiers: log the path only.
+              req: (req) => ({ method: req.method, path: req.url.split('?')[0], remote: req.ip }),
+            },
+          }
+        : false,
     trustProxy: true,
   });
   app.removeAllContentTypeParsers();
@@ -72,6 +83,14 @@ export async function buildApp(config: Config, parts: AppParts): Promise<App> {
     done(null, body),
   );
   installErrorHandlers(app);
+  // Before any route: helmet, rate limits and authentication hooks apply to routes registered after them.
+  await installHardening(app, config);
+  const identity = {
+    database: parts.database,
+    clock: parts.clock,
+    policy: sessionPolicy(config.sessionIdleMinutes),
+  };
+  await installAuthentication(app, identity);
 
   await app.register(swagger, {
     openapi: {
@@ -86,5 +105,10 @@ export async function buildApp(config: Config, parts: AppParts): Promise<App> {
     baseUrl: config.baseUrl ? `${config.baseUrl}/fhir` : undefined,
   });
   await app.register(homeRoutes, { store, database: parts.database });
+  await app.register(authRoutes, identity);
+  await app.register(accessRoutes, { database: parts.database, clock: parts.clock, store });
+  await app.register(usersRoutes, identity);
+  // Last: the web app answers `/` and, for HTML requests, any path no route above claims.
+  await app.register(webRoutes);
   return { app, store };
 }

@@ -15,6 +15,7 @@ export const errorCodes = {
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  too_many_requests: 429,
   internal: 500,
 } as const;
 

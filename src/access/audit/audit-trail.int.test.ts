@@ -38,8 +38,8 @@ describe.each(databaseTargets)('audit trail on $name', ({ name, available }) => 
     if (name === 'postgres') {
       await sql`alter table audit_events disable trigger audit_events_no_update`.execute(db.database.db);
     } else {
-      await sql`drop trigger audit_events_no_update`.execute(db.database.db);
-      await sql`drop trigger audit_events_no_delete`.execute(db.database.db);
+      await sql`drop trigger if exists audit_events_no_update`.execute(db.database.db);
+      await sql`drop trigger if exists audit_events_no_delete`.execute(db.database.db);
     }
     await statement.execute(db.database.db);
   }
@@ -85,6 +85,27 @@ describe.each(databaseTargets)('audit trail on $name', ({ name, available }) => 
     expect((await verifyAuditChain(db.database.db)).broken).toEqual({
       seq: 10,
       reason: 'entry 10 is missing',
+    });
+  });
+
+  it.runIf(available)('notices two entries swapped (reordered) with their hashes', async () => {
+    const rows = await db.database.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('seq', 'in', [8, 9])
+      .orderBy('seq')
+      .execute();
+    // Move entry 9's content, chain fields and columns into position 8 and the reverse.
+    for (const [target, source] of [
+      [rows[0]!, rows[1]!],
+      [rows[1]!, rows[0]!],
+    ] as const)
+      await tamper(
+        sql`update audit_events set recorded = ${source.recorded}, action = ${source.action}, outcome = ${source.outcome}, actor = ${source.actor}, patient_ids = ${source.patient_ids}, entry = ${source.entry}, prev_hash = ${source.prev_hash}, hash = ${source.hash} where seq = ${target.seq}`,
+      );
+    expect(await verifyAuditChain(db.database.db)).toEqual({
+      entries: 7,
+      broken: { seq: 8, reason: 'its link to the previous entry does not match that entry' },
     });
   });
 

@@ -73,6 +73,12 @@ export async function appendAudit(
       hash,
     })
     .execute();
+  const patients = [...new Set(entry.patientIds ?? [])];
+  if (patients.length > 0)
+    await ex
+      .insertInto('audit_event_patients')
+      .values(patients.map((patient_id) => ({ patient_id, seq })))
+      .execute();
   return { seq, hash };
 }
 

@@ -50,10 +50,11 @@ export function criterionSql(
   now: Date,
   baseUrl?: string,
   mode: JoinMode = 'in',
+  access?: AccessFilter,
 ): Condition {
   const { param, modifier } = criterion;
   const id = sql.ref(`${alias}.rid`);
-  if (criterion.chain) return chainSql(resourceType, criterion, id, now, baseUrl);
+  if (criterion.chain) return chainSql(resourceType, criterion, id, now, baseUrl, access);
   if (param === '_id') {
     const values = criterion.values.map(unescapeValue);
     const ids = sql.ref(`${alias}.id`);
@@ -224,17 +225,25 @@ function compositeSql(resourceType: string, criterion: Criterion, raw: string, n
   return and([first, secondSql]);
 }
 
+/**
+ * The acting user's visibility condition on a `resources` row of a type (alias given). A chained
+ * criterion applies it to the resources it follows, so a chain never reveals a fact about a record
+ * the user may not see (`Encounter?diagnosis:Condition.code=...` on a hidden Condition).
+ */
+export type AccessFilter = (resourceType: string, alias: string) => RawBuilder<unknown>;
+
 function chainSql(
   resourceType: string,
   criterion: Criterion,
   id: RawBuilder<unknown>,
   now: Date,
   baseUrl: string | undefined,
+  access: AccessFilter | undefined,
 ): Condition {
   const { targetTypes, criterion: inner } = criterion.chain!;
   const targets = targetTypes.map(
     (t) =>
-      sql`(target_type = ${t} and target_id in (select c.id from resources c where c.resource_type = ${t} and c.deleted = 0 and ${criterionSql(t, inner, 'c', now, baseUrl)}))`,
+      sql`(target_type = ${t} and target_id in (select c.id from resources c where c.resource_type = ${t} and c.deleted = 0 and ${criterionSql(t, inner, 'c', now, baseUrl)}${access ? sql` and ${access(t, 'c')}` : sql``}))`,
   );
   // Only references to this server's resources can be followed.
   return sql`${id} in (select rid from sp_reference where resource_type = ${resourceType} and param = ${criterion.param} and ${or(targets)} and ${localReference(baseUrl)})`;

@@ -10,7 +10,7 @@ import { type RawBuilder, sql } from 'kysely';
 import type { Executor } from '../../platform/database.js';
 import { toNumber } from '../../platform/database.js';
 import { forEachTypeChunk } from '../store/resource-keys.js';
-import { and, criterionSql, isSelective, localReference } from './criteria-sql.js';
+import { type AccessFilter, and, criterionSql, isSelective, localReference } from './criteria-sql.js';
 import { tableForType } from './index-rows.js';
 import type { ParsedSearch, SortRule } from './parse.js';
 
@@ -20,6 +20,12 @@ export interface SearchContext {
   now: Date;
   /** The query as received, used to build self/next/previous links. */
   query: [string, string][];
+  /** The access condition on `r` for the acting user (absent for the server itself). */
+  access?: RawBuilder<unknown>;
+  /** Keeps only the included resources the acting user may see. */
+  filterIncluded?: (resources: Resource[]) => Promise<Resource[]>;
+  /** The acting user's visibility condition on the resources a chained criterion follows. */
+  chainAccess?: AccessFilter;
 }
 
 /**
@@ -31,6 +37,7 @@ export function matchCondition(
   alias: string,
   now: Date,
   baseUrl?: string,
+  chainAccess?: AccessFilter,
 ): RawBuilder<unknown> {
   const conditions: RawBuilder<unknown>[] = [
     sql`${sql.ref(`${alias}.resource_type`)} = ${search.resourceType}`,
@@ -48,6 +55,7 @@ export function matchCondition(
         now,
         baseUrl,
         criterion === driver ? 'in' : 'probe',
+        chainAccess,
       ),
     );
   return and(conditions);
@@ -55,7 +63,8 @@ export function matchCondition(
 
 /** Runs the search and returns a searchset Bundle. */
 export async function runSearch(ex: Executor, search: ParsedSearch, ctx: SearchContext): Promise<Bundle> {
-  const where = matchCondition(search, 'r', ctx.now, ctx.baseUrl);
+  const matched = matchCondition(search, 'r', ctx.now, ctx.baseUrl, ctx.chainAccess);
+  const where = ctx.access ? sql`${matched} and ${ctx.access}` : matched;
   const wantTotal = search.summary === 'count' || search.total !== 'none' || search.count === 0;
   let total: number | undefined;
   if (wantTotal) {
@@ -94,13 +103,14 @@ export async function runSearch(ex: Executor, search: ParsedSearch, ctx: SearchC
     resource: shape(resource, search),
     search: { mode: 'match' },
   }));
-  const included = await loadIncluded(
+  let included = await loadIncluded(
     ex,
     search,
     resources,
     page.map((r) => Number(r.rid)),
     ctx.baseUrl,
   );
+  if (ctx.filterIncluded) included = await ctx.filterIncluded(included);
   for (const resource of included) {
     entries.push({
       fullUrl: `${ctx.baseUrl}/${resource.resourceType}/${resource.id}`,

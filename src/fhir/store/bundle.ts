@@ -47,8 +47,32 @@ export async function processBundle(
       'value',
     );
   const entries = (b.entry ?? []).map((e, i) => parseEntry(e, i));
-  if (b.type === 'transaction') return store.transaction((tx) => processTransaction(tx, entries, options));
+  // A transaction is one audited operation: one entry naming every resource it touched, or (when it
+  // fails, whatever failed inside) one failure entry after the rollback. A batch's entries stand
+  // alone, and so are audited one by one.
+  if (b.type === 'transaction')
+    return store.audited(
+      'transaction',
+      (s) => s.transaction((tx) => processTransaction(tx, entries, options)),
+      (response) => ({ resources: touchedBy(response), detail: `transaction of ${entries.length} entries` }),
+      { detail: `transaction of ${entries.length} entries` },
+    );
   return processBatch(store, entries, options);
+}
+
+/** The resources a transaction's response names: written ones by location, read ones by content. */
+function touchedBy(response: Bundle): string[] {
+  const out = new Set<string>();
+  for (const e of response.entry ?? []) {
+    const location = e.response?.location?.match(/^([A-Za-z]+\/[A-Za-z0-9\-.]{1,64})/)?.[1];
+    if (location) out.add(location);
+    const r = e.resource;
+    if (r?.resourceType === 'Bundle')
+      for (const inner of (r as Bundle).entry ?? [])
+        if (inner.resource?.id) out.add(`${inner.resource.resourceType}/${inner.resource.id}`);
+    if (r?.id && r.resourceType !== 'Bundle') out.add(`${r.resourceType}/${r.id}`);
+  }
+  return [...out];
 }
 
 function parseEntry(entry: BundleEntry, index: number): ParsedEntry {

@@ -29,6 +29,21 @@ export async function patientEverything(
   patientId: string,
   options: { types?: string[]; since?: string; baseUrl: string },
 ): Promise<Bundle> {
+  return store.audited(
+    'everything',
+    (s) => everything(s, patientId, options),
+    (bundle) => ({
+      resources: (bundle.entry ?? []).map((e) => `${e.resource!.resourceType}/${e.resource!.id}`),
+    }),
+    { resources: [`Patient/${patientId}`] },
+  );
+}
+
+async function everything(
+  store: ResourceStore,
+  patientId: string,
+  options: { types?: string[]; since?: string; baseUrl: string },
+): Promise<Bundle> {
   const patient = await store.read('Patient', patientId);
   const ex = store.executor;
   const since = options.since ? Date.parse(options.since) : undefined;
@@ -45,7 +60,9 @@ export async function patientEverything(
   );
   const allowed = new Map(pairs.map((p) => [p.type, new Set(p.params)]));
   const rids = rows.rows.filter((r) => allowed.get(r.resource_type)?.has(r.param)).map((r) => Number(r.rid));
-  let resources = await loadResourcesByRid(ex, rids);
+  // Only what the acting user may see of the record (the patient itself was checked by the read),
+  // before following references, so hidden records do not reveal whom they name.
+  let resources = await store.filterVisible(await loadResourcesByRid(ex, rids));
   if (since !== undefined)
     resources = resources.filter((r) => Date.parse(r.meta?.lastUpdated ?? '') >= since);
 
@@ -75,7 +92,7 @@ export async function patientEverything(
       }
     }
   }
-  const extra = await loadResources(ex, referenced);
+  const extra = await store.filterVisible(await loadResources(ex, referenced));
   const all: Resource[] = [patient, ...resources, ...extra];
   return {
     resourceType: 'Bundle',

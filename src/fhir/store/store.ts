@@ -4,16 +4,32 @@
  * versions, indexes and (once committed) announces itself to listeners; every call runs in one
  * database transaction, opened here or by the caller through `transaction()`.
  */
-import type { Bundle, BundleEntry, Resource } from 'fhir/r4.js';
-import { sql } from 'kysely';
+import type { Bundle, BundleEntry, FhirResource, Resource } from 'fhir/r4.js';
+import { type RawBuilder, sql } from 'kysely';
+import { type AccessContext, systemContext } from '../../access/access-context.js';
+import { type AuditEntry, appendAudit } from '../../access/audit/audit-trail.js';
+import { patientOf } from '../../access/policy/access-facts.js';
+import {
+  assertMayWrite,
+  assertRelatedNow,
+  forbidden,
+  type Grants,
+  presentFor,
+  reachFor,
+  resolveGrants,
+  visibilityCondition,
+} from '../../access/policy/visibility.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Database, Executor } from '../../platform/database.js';
 import { isResourceType } from '../definitions.js';
 import { badRequest, FhirError, gone, notFound, preconditionFailed, unprocessable } from '../outcome.js';
 import { applyFhirPatch, applyJsonPatch, PatchError } from '../patch/apply-patch.js';
+import type { AccessFilter } from '../search/criteria-sql.js';
+import { indexRows } from '../search/index-rows.js';
 import { type ParsedSearch, parseSearch } from '../search/parse.js';
 import { matchCondition, runSearch } from '../search/search.js';
 import { validateFhirResource } from '../validation/validate-resource.js';
+import { forEachTypeChunk } from './resource-keys.js';
 import { isValidId, newId, type Write, type WriteResult, writeBatch } from './write.js';
 
 export interface StoreOptions {
@@ -42,20 +58,53 @@ export interface SaveResult {
 
 export type Query = [string, string][];
 
+/** State shared by a store and the stores of its transaction. */
+interface TransactionState {
+  /** Changes to announce after commit. */
+  pending: ResourceChange[];
+  /** True while an audited operation runs: the operations it calls are part of it, not audited again. */
+  inOperation: boolean;
+  /** Refusals and failures to record after the transaction ends (a rollback must not erase them). */
+  failures: AuditEntry[];
+}
+
+/** What an audited operation touched: resource keys (`Type/id`); their patients are looked up. */
+export interface Touched {
+  resources: string[];
+  detail?: string;
+}
+
+/** Marks a 404 that hides a record the user may not see (audited as denied, answered as not found). */
+export class HiddenRecordError extends FhirError {
+  readonly accessDenied = true;
+}
+
 let savepointCounter = 0;
 
 export class ResourceStore {
   private readonly listeners: ChangeListener[];
-  private pendingChanges: ResourceChange[] | undefined;
+  private readonly state: TransactionState | undefined;
+  /** Who is acting: access is decided and audit written for them. The plain store acts as the server. */
+  readonly context: AccessContext;
 
   constructor(
     readonly database: Database,
     readonly options: StoreOptions,
     private readonly ex: Executor = database.db,
-    shared?: { listeners: ChangeListener[]; pending?: ResourceChange[] },
+    shared?: { listeners: ChangeListener[]; state?: TransactionState; context?: AccessContext },
   ) {
     this.listeners = shared?.listeners ?? [];
-    this.pendingChanges = shared?.pending;
+    this.state = shared?.state;
+    this.context = shared?.context ?? systemContext('server');
+  }
+
+  /** The same store acting for `context`: every call is checked against its access and audited under it. */
+  as(context: AccessContext): ResourceStore {
+    return new ResourceStore(this.database, this.options, this.ex, {
+      listeners: this.listeners,
+      state: this.state,
+      context,
+    });
   }
 
   /** Registers a listener for committed changes. */
@@ -65,15 +114,165 @@ export class ResourceStore {
 
   /** Runs `work` in one transaction; changes are announced only after it commits. Nested calls join. */
   async transaction<T>(work: (store: ResourceStore) => Promise<T>): Promise<T> {
-    if (this.pendingChanges) return work(this);
-    const pending: ResourceChange[] = [];
-    const result = await this.database.db
-      .transaction()
-      .execute((trx) =>
-        work(new ResourceStore(this.database, this.options, trx, { listeners: this.listeners, pending })),
+    if (this.state) return work(this);
+    const state: TransactionState = { pending: [], inOperation: false, failures: [] };
+    let result: T;
+    try {
+      result = await this.database.db.transaction().execute((trx) =>
+        work(
+          new ResourceStore(this.database, this.options, trx, {
+            listeners: this.listeners,
+            state,
+            context: this.context,
+          }),
+        ),
       );
-    await this.announce(pending);
+    } finally {
+      if (state.failures.length > 0) await this.recordFailures(state.failures);
+    }
+    await this.announce(state.pending);
     return result;
+  }
+
+  private async recordFailures(entries: AuditEntry[]): Promise<void> {
+    const now = this.options.clock.now();
+    await this.database.db.transaction().execute(async (trx) => {
+      for (const entry of entries) await appendAudit(this.database, trx, entry, now);
+    });
+  }
+
+  /** The access grants of this store's context (resolved once per context). */
+  grants(): Promise<Grants> {
+    return resolveGrants(this.ex, this.context);
+  }
+
+  private get restricted(): boolean {
+    return this.context.kind !== 'system';
+  }
+
+  /**
+   * Runs one audited operation: in a transaction, with the audit entry appended before commit (no
+   * disclosure without its record). A failure is recorded after the rollback, as denied when access
+   * was refused. Operations called from inside one (a patch reads, a bundle writes) are part of it.
+   */
+  async audited<T>(
+    action: string,
+    work: (store: ResourceStore) => Promise<T>,
+    touched: (result: T) => Touched,
+    attempted: { resources?: string[]; detail?: string } = {},
+  ): Promise<T> {
+    if (this.state?.inOperation) return work(this);
+    try {
+      return await this.transaction(async (store) => {
+        store.state!.inOperation = true;
+        try {
+          const result = await work(store);
+          const t = touched(result);
+          const patientIds = await patientsOfResources(store.ex, t.resources);
+          const entry = this.auditEntry(action, 'success', { ...t, patientIds });
+          if (t.resources.some((r) => r.startsWith('Consent/')) && action !== 'read' && action !== 'search')
+            entry.detail = ['consent change', entry.detail].filter(Boolean).join('; ');
+          // Access that only a break-the-glass grant allows is emergency treatment, and says so.
+          if (await store.underBreakGlass(patientIds)) entry.purposeOfUse = 'ETREAT';
+          await appendAudit(store.database, store.ex, entry, store.options.clock.now());
+          return result;
+        } finally {
+          store.state!.inOperation = false;
+        }
+      });
+    } catch (err) {
+      const denied =
+        err instanceof HiddenRecordError ||
+        (err instanceof FhirError && (err.status === 403 || err.status === 401));
+      const entry = this.auditEntry(action, denied ? 'denied' : 'failure', {
+        resources: attempted.resources ?? [],
+        detail: [attempted.detail, err instanceof FhirError ? `HTTP ${err.status}` : 'error']
+          .filter(Boolean)
+          .join('; '),
+      });
+      if (this.state) this.state.failures.push(entry);
+      else await this.recordFailures([entry]).catch(() => {});
+      throw err;
+    }
+  }
+
+  private auditEntry(
+    action: string,
+    outcome: AuditEntry['outcome'],
+    t: Touched & { patientIds?: string[] },
+  ): AuditEntry {
+    const c = this.context;
+    return {
+      action,
+      outcome,
+      actor: c.actor,
+      role: c.role,
+      ...(c.onBehalfOf ? { onBehalfOf: c.onBehalfOf } : {}),
+      ...(t.patientIds?.length ? { patientIds: t.patientIds } : {}),
+      ...(t.resources.length ? { resources: t.resources } : {}),
+      purposeOfUse: c.purposeOfUse,
+      ...(c.clientAddress ? { clientAddress: c.clientAddress } : {}),
+      ...(t.detail ? { detail: t.detail } : {}),
+    };
+  }
+
+  /** True when the context reaches one of `patientIds` through an active break-the-glass grant. */
+  private async underBreakGlass(patientIds: string[]): Promise<boolean> {
+    if (!this.restricted || !this.context.userId || patientIds.length === 0) return false;
+    const now = this.options.clock.now().getTime();
+    const row = await this.ex
+      .selectFrom('access_relationships')
+      .select('patient_id')
+      .where('principal', '=', `User/${this.context.userId}`)
+      .where('kind', '=', 'break-the-glass')
+      .where('patient_id', 'in', patientIds)
+      .where('expires_ms', '>', now)
+      .executeTakeFirst();
+    return !!row;
+  }
+
+  /** The visibility condition of this store's context on a row of `resourceType` (alias `alias`). */
+  private async access(
+    resourceType: string,
+    alias: string,
+    options: { versions?: boolean } = {},
+  ): Promise<RawBuilder<unknown> | undefined> {
+    if (!this.restricted) return undefined;
+    return visibilityCondition(
+      await this.grants(),
+      resourceType,
+      alias,
+      this.options.clock.now().getTime(),
+      options,
+    );
+  }
+
+  /** Shapes a resource for the context (community organizations see a trimmed Patient). */
+  private async present(resource: Resource): Promise<Resource> {
+    return this.restricted ? presentFor(await this.grants(), resource) : resource;
+  }
+
+  /** The resources among `resources` that this store's context may see (for includes and $everything). */
+  async filterVisible(resources: Resource[]): Promise<Resource[]> {
+    if (!this.restricted || resources.length === 0) return resources;
+    const visible = await this.visibleKeys(resources.map((r) => ({ type: r.resourceType, id: r.id! })));
+    return resources.filter((r) => visible.has(`${r.resourceType}/${r.id}`));
+  }
+
+  /** Which of the given resources (as `Type/id`) this store's context may see. */
+  async visibleKeys(keys: { type: string; id: string }[]): Promise<Set<string>> {
+    if (!this.restricted) return new Set(keys.map((k) => `${k.type}/${k.id}`));
+    const visible = new Set<string>();
+    await forEachTypeChunk(keys, async (type, ids) => {
+      const condition = (await this.access(type, 'r'))!;
+      const rows = await sql<{
+        id: string;
+      }>`select r.id from resources r where r.resource_type = ${type} and r.id in (${sql.join(ids)}) and ${condition}`.execute(
+        this.ex,
+      );
+      for (const row of rows.rows) visible.add(`${type}/${row.id}`);
+    });
+    return visible;
   }
 
   /**
@@ -81,9 +280,9 @@ export class ResourceStore {
    * on failure its writes are undone and its changes not announced, and the transaction goes on.
    */
   async savepoint<T>(work: (store: ResourceStore) => Promise<T>): Promise<T> {
-    if (!this.pendingChanges) throw new Error('savepoint() needs an open transaction');
+    if (!this.state) throw new Error('savepoint() needs an open transaction');
     const name = `sp_${++savepointCounter}`;
-    const mark = this.pendingChanges.length;
+    const mark = this.state.pending.length;
     await sql`savepoint ${sql.raw(name)}`.execute(this.ex);
     try {
       const result = await work(this);
@@ -92,7 +291,7 @@ export class ResourceStore {
     } catch (err) {
       await sql`rollback to savepoint ${sql.raw(name)}`.execute(this.ex);
       await sql`release savepoint ${sql.raw(name)}`.execute(this.ex);
-      this.pendingChanges.length = mark;
+      this.state.pending.length = mark;
       throw err;
     }
   }
@@ -109,18 +308,35 @@ export class ResourceStore {
     }
   }
 
-  /** Validates and writes a batch in the current transaction (or a new one). */
+  /** Validates, checks access and writes a batch in the current transaction (or a new one). */
   async write(writes: Write[]): Promise<WriteResult[]> {
+    const action = writes.length === 1 ? writeAction(writes[0]!.method) : 'write';
+    return this.audited(
+      action,
+      (store) => store.writeNow(writes),
+      (results) => ({
+        resources: results.filter((r) => !r.unchanged).map((r) => `${r.resourceType}/${r.id}`),
+      }),
+      { resources: writes.map((w) => `${w.resourceType}/${w.id}`) },
+    );
+  }
+
+  private async writeNow(writes: Write[]): Promise<WriteResult[]> {
     return this.transaction(async (store) => {
       for (const w of writes) if (w.resource) assertValid(w.resource, w.location);
+      const checkAfter = store.restricted ? await store.checkWrites(writes) : [];
       const results = await writeBatch(store.ex, writes, {
         now: this.options.clock.now(),
         database: this.database,
         referentialIntegrity: this.options.referentialIntegrity,
+        visibleOf: store.restricted ? (keys) => store.visibleKeys(keys) : undefined,
       });
+      const grants = store.restricted ? await store.grants() : undefined;
+      for (const patientId of checkAfter)
+        await assertRelatedNow(store.ex, grants!, patientId, this.options.clock.now().getTime());
       for (const r of results) {
         if (r.unchanged) continue;
-        store.pendingChanges!.push({
+        store.state!.pending.push({
           action: r.deleted ? 'delete' : r.created ? 'create' : 'update',
           resourceType: r.resourceType,
           id: r.id,
@@ -132,64 +348,159 @@ export class ResourceStore {
     });
   }
 
+  /**
+   * Checks each write against the context's reach before anything is written: the stored version must
+   * be visible (else 404, as if absent) and both its patient and the new content's patient within the
+   * role's write reach (else 403). Returns new patients to check once the write has made them related.
+   */
+  private async checkWrites(writes: Write[]): Promise<string[]> {
+    const grants = await this.grants();
+    const now = this.options.clock.now().getTime();
+    const checkAfter: string[] = [];
+    for (const w of writes) {
+      const stored = await this.ex
+        .selectFrom('resources')
+        .select(['rid', 'patient_id', 'deleted'])
+        .where('resource_type', '=', w.resourceType)
+        .where('id', '=', w.id)
+        .executeTakeFirst();
+      // A deleted record still belongs to its patient: writing it again (PUT revives it) needs the
+      // same reach as writing it before, and registering a "new" Patient over a deleted one is no
+      // way in to the records that remain under its id.
+      const existed = !!stored;
+      if (existed && !(await this.isVisible(w.resourceType, w.id)))
+        throw new HiddenRecordError(404, [
+          { code: 'not-found', diagnostics: `${w.resourceType}/${w.id} does not exist` },
+        ]);
+      const after = w.resource
+        ? patientOf(w.resource, indexRows({ ...w.resource, id: w.id } as Resource, 0).sp_reference)
+        : undefined;
+      const verdict = await assertMayWrite(
+        this.ex,
+        grants,
+        {
+          resourceType: w.resourceType,
+          id: w.id,
+          action: w.method === 'DELETE' ? 'delete' : 'write',
+          before: existed ? stored!.patient_id : undefined,
+          after: w.resource ? (w.resourceType === 'Patient' ? w.id : after) : undefined,
+          rid: stored ? Number(stored.rid) : undefined,
+          existed,
+        },
+        now,
+      );
+      if (verdict === 'check-after') checkAfter.push(w.id);
+    }
+    return checkAfter;
+  }
+
+  private async isVisible(resourceType: string, id: string): Promise<boolean> {
+    const condition = await this.access(resourceType, 'r');
+    if (!condition) return true;
+    const rows =
+      await sql`select 1 as one from resources r where r.resource_type = ${resourceType} and r.id = ${id} and ${condition}`.execute(
+        this.ex,
+      );
+    return rows.rows.length > 0;
+  }
+
   /** The executor of this store (a transaction inside `transaction()`). */
   get executor(): Executor {
     return this.ex;
   }
 
-  /** Reads the current version; 404 when unknown, 410 when deleted. */
+  /** Reads the current version; 404 when unknown or not visible to the context, 410 when deleted. */
   async read(resourceType: string, id: string): Promise<Resource> {
     assertType(resourceType);
-    const row = await this.ex
-      .selectFrom('resources')
-      .select(['content', 'deleted', 'version_id'])
-      .where('resource_type', '=', resourceType)
-      .where('id', '=', id)
-      .executeTakeFirst();
-    if (!row) throw notFound(`${resourceType}/${id} does not exist`);
-    if (row.deleted) throw gone(`${resourceType}/${id} was deleted (version ${row.version_id})`);
-    return JSON.parse(row.content) as Resource;
+    return this.audited(
+      'read',
+      async (store) => {
+        const condition = await store.access(resourceType, 'r');
+        const rows = await sql<{
+          content: string;
+          deleted: number;
+          version_id: number;
+          visible: number;
+        }>`select r.content, r.deleted, r.version_id, ${condition ? sql`case when ${condition} then 1 else 0 end` : sql`1`} as visible from resources r where r.resource_type = ${resourceType} and r.id = ${id}`.execute(
+          store.ex,
+        );
+        const row = rows.rows[0];
+        if (!row) throw notFound(`${resourceType}/${id} does not exist`);
+        // Not visible answers exactly as absent: a user learns nothing about records beyond their reach.
+        if (!Number(row.visible))
+          throw new HiddenRecordError(404, [
+            { code: 'not-found', diagnostics: `${resourceType}/${id} does not exist` },
+          ]);
+        if (Number(row.deleted)) throw gone(`${resourceType}/${id} was deleted (version ${row.version_id})`);
+        return store.present(JSON.parse(row.content) as Resource);
+      },
+      () => ({ resources: [`${resourceType}/${id}`] }),
+      { resources: [`${resourceType}/${id}`] },
+    );
   }
 
-  /** Reads a version; 404 when unknown, 410 when that version is a deletion. */
+  /** Reads a version; 404 when unknown or not visible, 410 when that version is a deletion. */
   async vread(resourceType: string, id: string, versionId: string): Promise<Resource> {
     assertType(resourceType);
+    return this.audited(
+      'vread',
+      (store) => store.vreadNow(resourceType, id, versionId),
+      () => ({ resources: [`${resourceType}/${id}`] }),
+      { resources: [`${resourceType}/${id}`] },
+    );
+  }
+
+  private async vreadNow(resourceType: string, id: string, versionId: string): Promise<Resource> {
     const version = Number(versionId);
     if (!Number.isInteger(version) || version < 1)
       throw notFound(`${resourceType}/${id} has no version "${versionId}"`);
-    const row = await this.ex
-      .selectFrom('resource_versions')
-      .select(['content', 'deleted'])
-      .where('resource_type', '=', resourceType)
-      .where('id', '=', id)
-      .where('version_id', '=', version)
-      .executeTakeFirst();
+    const condition = await this.access(resourceType, 'v', { versions: true });
+    const rows = await sql<{
+      content: string | null;
+      deleted: number;
+      visible: number;
+    }>`select v.content, v.deleted, ${condition ? sql`case when ${condition} then 1 else 0 end` : sql`1`} as visible from resource_versions v where v.resource_type = ${resourceType} and v.id = ${id} and v.version_id = ${version}`.execute(
+      this.ex,
+    );
+    const row = rows.rows[0];
     if (!row) throw notFound(`${resourceType}/${id} has no version ${version}`);
+    if (!Number(row.visible))
+      throw new HiddenRecordError(404, [
+        { code: 'not-found', diagnostics: `${resourceType}/${id} has no version ${version}` },
+      ]);
     if (row.deleted || row.content === null)
       throw gone(`${resourceType}/${id} version ${version} is a deletion`);
-    return JSON.parse(row.content) as Resource;
+    return this.present(JSON.parse(row.content) as Resource);
   }
 
   /** Creates a resource with a server-assigned id; with `ifNoneExist`, only when nothing matches. */
-  async create(resource: Resource, options: { ifNoneExist?: string } = {}): Promise<SaveResult> {
+  async create(
+    resource: Resource | FhirResource,
+    options: { ifNoneExist?: string } = {},
+  ): Promise<SaveResult> {
     assertType(resource.resourceType, 'resourceType');
-    return this.transaction(async (store) => {
-      if (options.ifNoneExist !== undefined) {
-        const existing = await store.matchOne(resource.resourceType, options.ifNoneExist, 'If-None-Exist');
-        if (existing) return { resource: existing, status: 200 as const };
-      }
-      const [result] = await store.write([
-        { method: 'POST', resourceType: resource.resourceType, id: newId(), resource },
-      ]);
-      return { resource: result!.resource!, status: 201 as const };
-    });
+    return this.audited(
+      'create',
+      async (store) => {
+        if (options.ifNoneExist !== undefined) {
+          const existing = await store.matchOne(resource.resourceType, options.ifNoneExist, 'If-None-Exist');
+          if (existing) return { resource: existing, status: 200 as const };
+        }
+        const [result] = await store.write([
+          { method: 'POST', resourceType: resource.resourceType, id: newId(), resource },
+        ]);
+        return { resource: result!.resource!, status: 201 as const };
+      },
+      savedResource,
+      { resources: [resource.resourceType] },
+    );
   }
 
   /** Creates or replaces `resourceType/id` (update-as-create with the client's id). */
   async update(
     resourceType: string,
     id: string,
-    resource: Resource,
+    resource: Resource | FhirResource,
     options: { ifMatch?: number } = {},
   ): Promise<SaveResult> {
     assertType(resourceType);
@@ -211,18 +522,27 @@ export class ResourceStore {
   }
 
   /** Conditional update: `PUT Type?query` (R4: 0 matches create, 1 updates, more is 412). */
-  async conditionalUpdate(resourceType: string, query: string, resource: Resource): Promise<SaveResult> {
-    return this.transaction(async (store) => {
-      const existing = await store.matchOne(resourceType, query, 'conditional update');
-      if (existing) return store.update(resourceType, existing.id!, { ...resource, id: existing.id });
-      if (resource.id) return store.update(resourceType, resource.id, resource);
-      if (resource.resourceType !== resourceType)
-        throw badRequest(
-          `resourceType "${resource.resourceType}" does not match the URL's ${resourceType}`,
-          'resourceType',
-        );
-      return store.create(resource);
-    });
+  async conditionalUpdate(
+    resourceType: string,
+    query: string,
+    resource: Resource | FhirResource,
+  ): Promise<SaveResult> {
+    return this.audited(
+      'update',
+      async (store) => {
+        const existing = await store.matchOne(resourceType, query, 'conditional update');
+        if (existing) return store.update(resourceType, existing.id!, { ...resource, id: existing.id });
+        if (resource.id) return store.update(resourceType, resource.id, resource);
+        if (resource.resourceType !== resourceType)
+          throw badRequest(
+            `resourceType "${resource.resourceType}" does not match the URL's ${resourceType}`,
+            'resourceType',
+          );
+        return store.create(resource);
+      },
+      savedResource,
+      { resources: [resourceType] },
+    );
   }
 
   /** Applies a JSON Patch or FHIR Patch to the current version (R4 http.html#patch). */
@@ -233,31 +553,36 @@ export class ResourceStore {
     kind: 'json-patch' | 'fhir-patch',
     options: { ifMatch?: number } = {},
   ): Promise<SaveResult> {
-    return this.transaction(async (store) => {
-      const current = await store.read(resourceType, id);
-      const version = Number(current.meta?.versionId);
-      if (options.ifMatch !== undefined && options.ifMatch !== version)
-        throw preconditionFailed(
-          `${resourceType}/${id} is at version ${version}, not the version ${options.ifMatch} given in If-Match`,
-        );
-      let patched: Resource;
-      try {
-        patched = kind === 'json-patch' ? applyJsonPatch(current, patch) : applyFhirPatch(current, patch);
-      } catch (err) {
-        if (err instanceof PatchError)
-          throw new FhirError(422, [
-            { code: 'processing', diagnostics: err.message, expression: err.expression },
-          ]);
-        throw err;
-      }
-      if (patched.resourceType !== resourceType)
-        throw unprocessable('a patch may not change resourceType', 'resourceType');
-      if (patched.id !== id) throw unprocessable('a patch may not change the id', `${resourceType}.id`);
-      const [result] = await store.write([
-        { method: 'PATCH', resourceType, id, resource: patched, ifMatch: version },
-      ]);
-      return { resource: result!.resource!, status: 200 as const };
-    });
+    return this.audited(
+      'patch',
+      async (store) => {
+        const current = await store.read(resourceType, id);
+        const version = Number(current.meta?.versionId);
+        if (options.ifMatch !== undefined && options.ifMatch !== version)
+          throw preconditionFailed(
+            `${resourceType}/${id} is at version ${version}, not the version ${options.ifMatch} given in If-Match`,
+          );
+        let patched: Resource;
+        try {
+          patched = kind === 'json-patch' ? applyJsonPatch(current, patch) : applyFhirPatch(current, patch);
+        } catch (err) {
+          if (err instanceof PatchError)
+            throw new FhirError(422, [
+              { code: 'processing', diagnostics: err.message, expression: err.expression },
+            ]);
+          throw err;
+        }
+        if (patched.resourceType !== resourceType)
+          throw unprocessable('a patch may not change resourceType', 'resourceType');
+        if (patched.id !== id) throw unprocessable('a patch may not change the id', `${resourceType}.id`);
+        const [result] = await store.write([
+          { method: 'PATCH', resourceType, id, resource: patched, ifMatch: version },
+        ]);
+        return { resource: result!.resource!, status: 200 as const };
+      },
+      savedResource,
+      { resources: [`${resourceType}/${id}`] },
+    );
   }
 
   /** Deletes a resource (a new version marking it deleted); reading it then answers 410. */
@@ -266,11 +591,40 @@ export class ResourceStore {
     await this.write([{ method: 'DELETE', resourceType, id, ifMatch: options.ifMatch }]);
   }
 
-  /** Runs a search for `resourceType` and returns a searchset Bundle. */
+  /**
+   * Runs a search for `resourceType` and returns a searchset Bundle: only what the context may see,
+   * filtered inside the query (so totals and paging count only that) and in `_include`/`_revinclude`.
+   */
   async search(resourceType: string, query: Query, baseUrl: string): Promise<Bundle> {
     assertType(resourceType);
-    const parsed = this.parse(resourceType, query);
-    return runSearch(this.ex, parsed, { baseUrl, now: this.options.clock.now(), query });
+    // The audit names the parameters searched, never their values (names, birth dates, identifiers).
+    const detail = `${resourceType}?${[...new Set(query.map(([k]) => k))].join(',')}`;
+    return this.audited(
+      'search',
+      async (store) => {
+        const parsed = store.parse(resourceType, query);
+        if (store.restricted && reachFor(await store.grants(), resourceType, 'read') === 'none')
+          throw forbidden(`your role (${store.context.role}) may not read ${resourceType} resources`);
+        const bundle = await runSearch(store.ex, parsed, {
+          baseUrl,
+          now: store.options.clock.now(),
+          query,
+          access: store.restricted ? await store.access(resourceType, 'r') : undefined,
+          chainAccess: await store.chainFilter(),
+          filterIncluded: store.restricted ? (resources) => store.filterVisible(resources) : undefined,
+        });
+        if (store.restricted) {
+          const grants = await store.grants();
+          for (const e of bundle.entry ?? []) if (e.resource) e.resource = presentFor(grants, e.resource);
+        }
+        return bundle;
+      },
+      (bundle) => ({
+        resources: (bundle.entry ?? []).map((e) => `${e.resource!.resourceType}/${e.resource!.id}`),
+        detail,
+      }),
+      { detail },
+    );
   }
 
   /** Parses a search with this store's paging limits. */
@@ -287,13 +641,38 @@ export class ResourceStore {
     const query = [...new URLSearchParams(queryString).entries()] as Query;
     if (query.length === 0)
       throw badRequest(`a conditional operation on ${resourceType} needs search criteria`);
-    const parsed = this.parse(resourceType, query);
-    const rows = await sql<{
-      id: string;
-    }>`select r.id from resources r where ${matchCondition(parsed, 'r', this.options.clock.now())} order by r.id limit ${limit}`.execute(
-      this.ex,
+    const detail = `${resourceType}?${[...new Set(query.map(([k]) => k))].join(',')} (conditional)`;
+    return this.audited(
+      'search',
+      async (store) => {
+        const parsed = store.parse(resourceType, query);
+        // A conditional operation matches only what the context may see, chains included.
+        const access = await store.access(resourceType, 'r');
+        const where = matchCondition(
+          parsed,
+          'r',
+          store.options.clock.now(),
+          undefined,
+          await store.chainFilter(),
+        );
+        const rows = await sql<{
+          id: string;
+        }>`select r.id from resources r where ${where}${access ? sql` and ${access}` : sql``} order by r.id limit ${limit}`.execute(
+          store.ex,
+        );
+        return rows.rows.map((r) => r.id);
+      },
+      (ids) => ({ resources: ids.map((id) => `${resourceType}/${id}`), detail }),
+      { detail },
     );
-    return rows.rows.map((r) => r.id);
+  }
+
+  /** The visibility condition chained criteria apply to the resources they follow (none for the server). */
+  private async chainFilter(): Promise<AccessFilter | undefined> {
+    if (!this.restricted) return undefined;
+    const grants = await this.grants();
+    const now = this.options.clock.now().getTime();
+    return (resourceType, alias) => visibilityCondition(grants, resourceType, alias, now);
   }
 
   /** The single match of a conditional query, undefined for none, 412 for several. */
@@ -315,6 +694,37 @@ export class ResourceStore {
     baseUrl: string,
   ): Promise<Bundle> {
     if (target.resourceType) assertType(target.resourceType);
+    const what = [target.resourceType, target.id].filter(Boolean).join('/');
+    return this.audited(
+      'history',
+      (store) => store.historyNow(target, options, baseUrl),
+      (bundle) => ({
+        resources: [...new Set((bundle.entry ?? []).map((e) => e.fullUrl!.split('/').slice(-2).join('/')))],
+        detail: what || 'all types',
+      }),
+      { resources: target.id ? [what] : [], detail: what || 'all types' },
+    );
+  }
+
+  private async historyNow(
+    target: { resourceType?: string; id?: string },
+    options: { count: number; offset: number; since?: string },
+    baseUrl: string,
+  ): Promise<Bundle> {
+    let access: RawBuilder<unknown> | undefined;
+    if (this.restricted) {
+      // Visibility depends on the type; history across all types is for the server and integrations.
+      if (!target.resourceType) {
+        if (this.context.role !== 'integration')
+          throw forbidden(
+            'history across all resource types is not available to your role; ask for one type',
+          );
+      } else {
+        if (reachFor(await this.grants(), target.resourceType, 'read') === 'none')
+          throw forbidden(`your role (${this.context.role}) may not read ${target.resourceType} resources`);
+        access = await this.access(target.resourceType, 'resource_versions', { versions: true });
+      }
+    }
     let query = this.ex
       .selectFrom('resource_versions')
       .select(['resource_type', 'id', 'version_id', 'last_updated', 'deleted', 'content', 'method']);
@@ -327,6 +737,10 @@ export class ResourceStore {
       query = query.where('id', '=', target.id);
       countQuery = countQuery.where('id', '=', target.id);
     }
+    if (access) {
+      query = query.where(access as never);
+      countQuery = countQuery.where(access as never);
+    }
     if (options.since) {
       const since = Date.parse(options.since);
       if (Number.isNaN(since))
@@ -335,7 +749,13 @@ export class ResourceStore {
       countQuery = countQuery.where('last_updated_ms', '>=', since);
     }
     const total = Number((await countQuery.executeTakeFirst())?.n ?? 0);
-    if (target.id && total === 0) throw notFound(`${target.resourceType}/${target.id} does not exist`);
+    if (target.id && total === 0) {
+      if (access)
+        throw new HiddenRecordError(404, [
+          { code: 'not-found', diagnostics: `${target.resourceType}/${target.id} does not exist` },
+        ]);
+      throw notFound(`${target.resourceType}/${target.id} does not exist`);
+    }
     const rows = await query
       .orderBy('last_updated_ms', 'desc')
       .orderBy('version_id', 'desc')
@@ -357,6 +777,7 @@ export class ResourceStore {
         },
       };
     });
+    if (this.restricted) for (const e of entry) if (e.resource) e.resource = await this.present(e.resource);
     const path = [target.resourceType, target.id, '_history'].filter(Boolean).join('/');
     const link = [
       { relation: 'self', url: `${baseUrl}/${path}?_count=${options.count}&_offset=${options.offset}` },
@@ -368,6 +789,34 @@ export class ResourceStore {
       });
     return { resourceType: 'Bundle', type: 'history', total, link, entry };
   }
+}
+
+function writeAction(method: Write['method']): string {
+  return { POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' }[method];
+}
+
+function savedResource(result: SaveResult): Touched {
+  return { resources: [`${result.resource.resourceType}/${result.resource.id}`] };
+}
+
+/** The patients of the given resources (`Type/id`), from their stored compartment. */
+async function patientsOfResources(ex: Executor, keys: string[]): Promise<string[]> {
+  const patients = new Set<string>();
+  const pairs = keys
+    .map((k) => k.split('/'))
+    .filter((p) => p.length === 2)
+    .map(([type, id]) => ({ type: type!, id: id! }));
+  await forEachTypeChunk(pairs, async (type, ids) => {
+    const rows = await ex
+      .selectFrom('resources')
+      .select('patient_id')
+      .where('resource_type', '=', type)
+      .where('id', 'in', ids)
+      .where('patient_id', 'is not', null)
+      .execute();
+    for (const r of rows) patients.add(r.patient_id!);
+  });
+  return [...patients].sort();
 }
 
 /** Rejects resources that are not valid R4, with every issue naming its path. */

@@ -6,6 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Resource } from 'fhir/r4.js';
+import { patientOf, sensitivityOf } from '../../access/policy/access-facts.js';
+import { syncRelationships } from '../../access/policy/relationships.js';
 import { allocateRids, bulkInsert } from '../../platform/bulk-insert.js';
 import { canonicalJson } from '../../platform/canonical-json.js';
 import type { Database, Dialect, Executor } from '../../platform/database.js';
@@ -41,6 +43,8 @@ export interface WriteResult {
   resource?: Resource;
   /** True for a PUT whose content equals the current version: no new version was made. */
   unchanged: boolean;
+  /** The patient whose compartment the resource is in after the write (before it, for a delete). */
+  patientId?: string;
 }
 
 export interface WriteOptions {
@@ -48,6 +52,11 @@ export interface WriteOptions {
   database: Database;
   /** Reject relative references to resources that do not exist. */
   referentialIntegrity: boolean;
+  /**
+   * For a user's write: which of the referenced resources (`Type/id` keys) they may see. The others
+   * count as absent, so the check answers the same for a hidden record as for a missing one.
+   */
+  visibleOf?: (keys: { type: string; id: string }[]) => Promise<Set<string>>;
 }
 
 interface CurrentRow {
@@ -57,6 +66,8 @@ interface CurrentRow {
   version_id: number;
   deleted: number;
   content: string;
+  patient_id: string | null;
+  sensitivity: string | null;
 }
 
 /** Writes a batch of resources (in the caller's transaction) and returns what each write did. */
@@ -82,6 +93,8 @@ export async function writeBatch(
   // Rows to replace in the index: by rid for resources that exist, by key for new ones (rid below).
   const reindexRids: number[] = [];
   const finalContent = new Map<string, Resource | undefined>();
+  // Rows that carry the access facts (patient, sensitivity), filled in once the index rows are known.
+  const stamp = new Map<string, Record<string, unknown>[]>();
 
   for (const write of writes) {
     const key = `${write.resourceType}/${write.id}`;
@@ -110,9 +123,17 @@ export async function writeBatch(
         },
         expected: before.version,
       });
-      versionRows.push(versionRow(write, version, lastUpdated, lastUpdatedMs, null));
+      const gone = current.get(key);
+      versionRows.push({
+        ...versionRow(write, version, lastUpdated, lastUpdatedMs, null),
+        patient_id: gone?.patient_id ?? null,
+        sensitivity: gone?.sensitivity ?? null,
+      });
       finalContent.set(key, undefined);
-      results.push(deleteResult(write, version, lastUpdated, false));
+      results.push({
+        ...deleteResult(write, version, lastUpdated, false),
+        patientId: gone?.patient_id ?? undefined,
+      });
       continue;
     }
     const resource = write.resource!;
@@ -156,7 +177,9 @@ export async function writeBatch(
     if (before) updates.push({ row, expected: before.version });
     else inserts.push(row);
     versions.set(key, { version, deleted: false, existed: true });
-    versionRows.push(versionRow(write, version, lastUpdated, lastUpdatedMs, content));
+    const vrow = versionRow(write, version, lastUpdated, lastUpdatedMs, content);
+    versionRows.push(vrow);
+    stamp.set(key, [...(stamp.get(key) ?? []), row, vrow]);
     finalContent.set(key, stored);
     results.push({
       resourceType: write.resourceType,
@@ -170,7 +193,7 @@ export async function writeBatch(
     });
   }
 
-  if (options.referentialIntegrity) await checkReferences(ex, writes, versions);
+  if (options.referentialIntegrity) await checkReferences(ex, writes, versions, options.visibleOf);
 
   const { database } = options;
   const rids = await allocateRids(database, ex, inserts.length);
@@ -183,7 +206,34 @@ export async function writeBatch(
   for (const key of current.keys()) if (finalContent.has(key)) reindexRids.push(ridOf.get(key)!);
   // Index only the last content of each resource the batch wrote (a bundle may write one twice).
   const rows = emptyIndexRows();
-  for (const [key, stored] of finalContent) if (stored) indexRows(stored, ridOf.get(key)!, rows);
+  const written: { rid: number; resource?: Resource; patientId?: string }[] = [];
+  const relabel: { key: string; sensitivity: string }[] = [];
+  const patientOfKey = new Map<string, string | undefined>();
+  for (const [key, stored] of finalContent) {
+    const rid = ridOf.get(key)!;
+    if (!stored) {
+      written.push({ rid });
+      continue;
+    }
+    const start = rows.sp_reference.length;
+    indexRows(stored, rid, rows);
+    const patientId = patientOf(stored, rows.sp_reference.slice(start));
+    const sensitivity = sensitivityOf(stored);
+    patientOfKey.set(key, patientId);
+    written.push({ rid, resource: stored, patientId });
+    // The facts of the last content, on the current row and on the versions this batch wrote.
+    for (const row of stamp.get(key) ?? []) {
+      row.patient_id = patientId ?? null;
+      row.sensitivity = sensitivity;
+    }
+    // A label added now covers what earlier versions already said (a diagnosis later marked
+    // behavioral health was sensitive in version 1 too): carry new categories back.
+    const previous = current.get(key)?.sensitivity ?? null;
+    if (sensitivity && sensitivity !== previous) relabel.push({ key, sensitivity });
+  }
+  for (const r of results)
+    if (!r.deleted && patientOfKey.has(`${r.resourceType}/${r.id}`))
+      r.patientId = patientOfKey.get(`${r.resourceType}/${r.id}`);
 
   await bulkInsert(database, ex, 'resources', bulkColumns.resources, inserts);
   for (const { row, expected } of updates) {
@@ -207,6 +257,8 @@ export async function writeBatch(
   await bulkInsert(database, ex, 'resource_versions', bulkColumns.resource_versions, versionRows);
   await deleteIndexRows(ex, reindexRids);
   for (const table of indexTables) await bulkInsert(database, ex, table, bulkColumns[table], rows[table]);
+  await syncRelationships(database, ex, written, options.now);
+  for (const { key, sensitivity } of relabel) await carrySensitivityBack(ex, key, sensitivity);
   return results;
 }
 
@@ -263,7 +315,7 @@ async function readCurrent(
   await forEachTypeChunk(keys, async (type, ids) => {
     let query = ex
       .selectFrom('resources')
-      .select(['resource_type', 'id', 'rid', 'version_id', 'deleted', 'content'])
+      .select(['resource_type', 'id', 'rid', 'version_id', 'deleted', 'content', 'patient_id', 'sensitivity'])
       .where('resource_type', '=', type)
       .where('id', 'in', ids);
     // Lock the rows on PostgreSQL so that concurrent writers to the same resource queue up instead
@@ -278,6 +330,7 @@ async function checkReferences(
   ex: Executor,
   writes: Write[],
   inBatch: Map<string, { deleted: boolean }>,
+  visibleOf?: WriteOptions['visibleOf'],
 ): Promise<void> {
   const wanted = new Map<string, { type: string; id: string; path: string; location?: string }>();
   for (const w of writes) {
@@ -303,6 +356,12 @@ async function checkReferences(
       .execute();
     for (const r of rows) found.add(`${type}/${r.id}`);
   });
+  if (visibleOf && found.size > 0) {
+    const visible = await visibleOf(
+      [...found].map((k) => ({ type: k.split('/')[0]!, id: k.split('/')[1]! })),
+    );
+    for (const key of [...found]) if (!visible.has(key)) found.delete(key);
+  }
   const missing = [...wanted.entries()].filter(([key]) => !found.has(key));
   if (missing.length > 0) {
     throw new FhirError(
@@ -313,6 +372,32 @@ async function checkReferences(
         expression: m.path,
       })),
     );
+  }
+}
+
+/** Adds `sensitivity`'s categories to every earlier version of the resource `key`. */
+async function carrySensitivityBack(ex: Executor, key: string, sensitivity: string): Promise<void> {
+  const [resourceType, id] = key.split('/') as [string, string];
+  const versions = await ex
+    .selectFrom('resource_versions')
+    .select(['version_id', 'sensitivity'])
+    .where('resource_type', '=', resourceType)
+    .where('id', '=', id)
+    .execute();
+  const added = sensitivity.trim().split(' ');
+  for (const v of versions) {
+    const merged = [
+      ...new Set([...(v.sensitivity?.trim().split(' ').filter(Boolean) ?? []), ...added]),
+    ].sort();
+    const value = ` ${merged.join(' ')} `;
+    if (value === v.sensitivity) continue;
+    await ex
+      .updateTable('resource_versions')
+      .set({ sensitivity: value })
+      .where('resource_type', '=', resourceType)
+      .where('id', '=', id)
+      .where('version_id', '=', v.version_id)
+      .execute();
   }
 }
 

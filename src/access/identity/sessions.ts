@@ -1,0 +1,168 @@
+/**
+ * Server-side sessions. The browser holds `careloop_session=<id>.<secret>`; the database holds only the
+ * SHA-256 of the secret, so a leaked database row cannot be replayed as a cookie. A session ends when
+ * revoked, after `idleMs` without a request (sliding), or `absoluteMs` after sign-in, whichever first.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Clock } from '../../platform/clock.js';
+import type { Executor } from '../../platform/database.js';
+import type { User } from './users.service.js';
+
+export const SESSION_COOKIE = 'careloop_session';
+
+/**
+ * Where a session stands. Only `active` authenticates requests; the pending states allow nothing but
+ * the next sign-in step (and sign-out).
+ */
+export type SessionState = 'pending-mfa' | 'pending-mfa-setup' | 'pending-password-change' | 'active';
+
+export interface SessionPolicy {
+  /** Ends a session this long after its last request (OWASP: 15-30 minutes for sensitive data). */
+  idleMs: number;
+  /** Ends a session this long after sign-in, however busy: one working day. */
+  absoluteMs: number;
+}
+
+/** The session lifetimes: idle from configuration (default 30 minutes), absolute 12 hours. */
+export function sessionPolicy(idleMinutes = 30): SessionPolicy {
+  return { idleMs: idleMinutes * 60_000, absoluteMs: 12 * 3600_000 };
+}
+
+/** A half-finished sign-in (waiting for a code or a new password) lasts at most this long. */
+const PENDING_LIFETIME_MS = 10 * 60_000;
+/** last_seen is written at most this often: one write a minute per session instead of one per request. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+export interface ResolvedSession {
+  id: string;
+  state: SessionState;
+  csrfToken: string;
+  user: User;
+}
+
+const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
+const random = (bytes: number) => randomBytes(bytes).toString('base64url');
+
+/** Compares two strings in constant time (for equal lengths; a length difference ends it early). */
+export function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** Opens a session; returns the cookie value (shown once) and its CSRF token. */
+export async function createSession(
+  ex: Executor,
+  clock: Clock,
+  input: {
+    userId: string;
+    state: SessionState;
+    policy: SessionPolicy;
+    clientAddress?: string;
+    userAgent?: string;
+  },
+): Promise<{ id: string; cookie: string; csrfToken: string }> {
+  const now = clock.now();
+  const id = random(16);
+  const secret = random(32);
+  const csrfToken = random(32);
+  await ex
+    .insertInto('sessions')
+    .values({
+      id,
+      secret_hash: sha256(secret),
+      user_id: input.userId,
+      csrf_token: csrfToken,
+      state: input.state,
+      created_at: now.toISOString(),
+      last_seen_ms: now.getTime(),
+      expires_ms: now.getTime() + (input.state === 'active' ? input.policy.absoluteMs : PENDING_LIFETIME_MS),
+      revoked_at: null,
+      client_address: input.clientAddress ?? null,
+      user_agent: input.userAgent?.slice(0, 300) ?? null,
+    })
+    .execute();
+  return { id, cookie: `${id}.${secret}`, csrfToken };
+}
+
+/**
+ * Moves a session to its next state with a new secret and CSRF token: a cookie captured before the
+ * second factor (or before the password change) is worth nothing after it. Returns the new cookie.
+ */
+export async function advanceSession(
+  ex: Executor,
+  clock: Clock,
+  sessionId: string,
+  state: SessionState,
+  policy: SessionPolicy,
+): Promise<{ cookie: string; csrfToken: string }> {
+  const now = clock.now().getTime();
+  const secret = random(32);
+  const csrfToken = random(32);
+  await ex
+    .updateTable('sessions')
+    .set({
+      secret_hash: sha256(secret),
+      csrf_token: csrfToken,
+      state,
+      last_seen_ms: now,
+      expires_ms: now + (state === 'active' ? policy.absoluteMs : PENDING_LIFETIME_MS),
+    })
+    .where('id', '=', sessionId)
+    .execute();
+  return { cookie: `${sessionId}.${secret}`, csrfToken };
+}
+
+/**
+ * The live session a cookie names, with its user; undefined when the cookie is malformed, unknown,
+ * revoked, expired (idle or absolute), or its user is disabled. Slides the idle timeout.
+ */
+export async function resolveSession(
+  ex: Executor,
+  clock: Clock,
+  cookie: string,
+  policy: SessionPolicy,
+): Promise<ResolvedSession | undefined> {
+  const dot = cookie.indexOf('.');
+  if (dot <= 0) return undefined;
+  const id = cookie.slice(0, dot);
+  const secret = cookie.slice(dot + 1);
+  const row = await ex.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row || !safeEqual(row.secret_hash, sha256(secret))) return undefined;
+  const now = clock.now().getTime();
+  if (row.revoked_at !== null || now >= Number(row.expires_ms)) return undefined;
+  if (now - Number(row.last_seen_ms) >= policy.idleMs) return undefined;
+  const user = await ex.selectFrom('users').selectAll().where('id', '=', row.user_id).executeTakeFirst();
+  if (!user || user.disabled === 1) return undefined;
+  if (now - Number(row.last_seen_ms) >= TOUCH_INTERVAL_MS)
+    await ex.updateTable('sessions').set({ last_seen_ms: now }).where('id', '=', id).execute();
+  return { id, state: row.state as SessionState, csrfToken: row.csrf_token, user };
+}
+
+/** Revokes one session; false when it was already revoked or unknown. */
+export async function revokeSession(ex: Executor, clock: Clock, sessionId: string): Promise<boolean> {
+  const result = await ex
+    .updateTable('sessions')
+    .set({ revoked_at: clock.now().toISOString() })
+    .where('id', '=', sessionId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/** Revokes every session of a user (but `exceptId`, the caller's own); returns how many. */
+export async function revokeUserSessions(
+  ex: Executor,
+  clock: Clock,
+  userId: string,
+  exceptId?: string,
+): Promise<number> {
+  let query = ex
+    .updateTable('sessions')
+    .set({ revoked_at: clock.now().toISOString() })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null);
+  if (exceptId) query = query.where('id', '!=', exceptId);
+  const result = await query.executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}

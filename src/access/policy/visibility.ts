@@ -1,0 +1,348 @@
+/**
+ * Access decisions, as SQL conditions over the resources (or resource_versions) row, so that searches
+ * are filtered inside the query (totals and paging stay right) and every path — read, vread, history,
+ * search, _include, $everything, conditional matches — applies the same rule. Writes are checked
+ * against the same reach before they happen (assertMayWrite).
+ */
+import type { Resource } from 'fhir/r4.js';
+import { type RawBuilder, sql } from 'kysely';
+import { FhirError } from '../../fhir/outcome.js';
+import type { Executor } from '../../platform/database.js';
+import type { AccessContext, Role } from '../access-context.js';
+import { type SensitiveCategory, sensitiveCategories } from './access-facts.js';
+import {
+  type Action,
+  consentRequired,
+  permissionMatrix,
+  type Reach,
+  sensitiveAccess,
+} from './permission-matrix.js';
+import { groupOf, patientFacingTypes } from './resource-groups.js';
+
+/** What a context reaches, resolved once per request from its identity. */
+export interface Grants {
+  context: AccessContext;
+  role: Role | 'system';
+  /** References that stand for the user in relationships: themselves, their roles, their organizations, `User/<id>`. */
+  principals: string[];
+  /** The user's organizations (community-organization staff see referrals addressed to them). */
+  organizations: string[];
+  /** For a patient: their own Patient id. */
+  ownPatient?: string;
+  /** For a caregiver: their RelatedPerson reference. */
+  proxy?: string;
+}
+
+/** Relationship kinds that give clinical staff their `related` reach. */
+export const relatedKinds = [
+  'care-team',
+  'general-practitioner',
+  'managing-organization',
+  'assignment',
+  'break-the-glass',
+];
+
+const grantCache = new WeakMap<AccessContext, Promise<Grants>>();
+
+/** Resolves (once per context) whom the user stands for in relationships. */
+export function resolveGrants(ex: Executor, context: AccessContext): Promise<Grants> {
+  let grants = grantCache.get(context);
+  if (!grants) {
+    grants = computeGrants(ex, context);
+    grantCache.set(context, grants);
+    grants.catch(() => grantCache.delete(context));
+  }
+  return grants;
+}
+
+async function computeGrants(ex: Executor, context: AccessContext): Promise<Grants> {
+  const grants: Grants = { context, role: context.role, principals: [], organizations: [] };
+  if (context.kind === 'system') return grants;
+  if (context.userId) grants.principals.push(`User/${context.userId}`);
+  const resource = context.resource;
+  if (!resource) return grants;
+  const [type, id] = resource.split('/') as [string, string];
+  if (type === 'Patient') grants.ownPatient = id;
+  if (type === 'RelatedPerson') grants.proxy = resource;
+  grants.principals.push(resource);
+  let roleRids: number[] = [];
+  if (type === 'Practitioner') {
+    const rows = await ex
+      .selectFrom('sp_reference')
+      .innerJoin('resources', 'resources.rid', 'sp_reference.rid')
+      .select(['resources.id', 'resources.rid'])
+      .where('sp_reference.resource_type', '=', 'PractitionerRole')
+      .where('sp_reference.param', '=', 'practitioner')
+      .where('sp_reference.target_type', '=', 'Practitioner')
+      .where('sp_reference.target_id', '=', id)
+      .where('resources.deleted', '=', 0)
+      .execute();
+    for (const r of rows) grants.principals.push(`PractitionerRole/${r.id}`);
+    roleRids = rows.map((r) => Number(r.rid));
+  } else if (type === 'PractitionerRole') {
+    const row = await ex
+      .selectFrom('resources')
+      .select('rid')
+      .where('resource_type', '=', 'PractitionerRole')
+      .where('id', '=', id)
+      .where('deleted', '=', 0)
+      .executeTakeFirst();
+    if (row) roleRids = [Number(row.rid)];
+    const practitioner = await ex
+      .selectFrom('sp_reference')
+      .select('target_id')
+      .where('rid', 'in', roleRids.length ? roleRids : [-1])
+      .where('param', '=', 'practitioner')
+      .where('target_type', '=', 'Practitioner')
+      .executeTakeFirst();
+    if (practitioner?.target_id) grants.principals.push(`Practitioner/${practitioner.target_id}`);
+  }
+  if (roleRids.length) {
+    const orgs = await ex
+      .selectFrom('sp_reference')
+      .select('target_id')
+      .where('rid', 'in', roleRids)
+      .where('param', '=', 'organization')
+      .where('target_type', '=', 'Organization')
+      .execute();
+    for (const o of orgs) if (o.target_id) grants.organizations.push(`Organization/${o.target_id}`);
+    grants.principals.push(...grants.organizations);
+  }
+  grants.principals = [...new Set(grants.principals)];
+  return grants;
+}
+
+/** The reach of the context's role for an action on a resource type, narrowed by token scopes. */
+export function reachFor(grants: Grants, resourceType: string, action: Action): Reach {
+  if (grants.role === 'system') return 'all';
+  const reach = permissionMatrix[grants.role][groupOf(resourceType)][action];
+  const scopes = grants.context.scopes;
+  if (scopes && !scopes.some((s) => scopeAllows(s, resourceType, action))) return 'none';
+  return reach;
+}
+
+/** 403 unless the context's token (if any) has a scope for `action` on `resourceType`. */
+export function assertTokenAllows(context: AccessContext, resourceType: string, action: Action): void {
+  if (context.scopes && !context.scopes.some((s) => scopeAllows(s, resourceType, action)))
+    throw forbidden(`this token's scopes do not allow ${action} on ${resourceType}`);
+}
+
+/** SMART-style scope check: `user/*.read`, `user/Observation.write`, `user/*.*` (write covers delete). */
+function scopeAllows(scope: string, resourceType: string, action: Action): boolean {
+  const m = scope.match(/^(?:user|system|patient)\/([A-Za-z*]+)\.(read|write|\*)$/);
+  if (!m) return false;
+  if (m[1] !== '*' && m[1] !== resourceType) return false;
+  return m[2] === '*' || (action === 'read' ? m[2] === 'read' : m[2] === 'write');
+}
+
+function active(now: number): RawBuilder<unknown> {
+  return sql`(starts_ms is null or starts_ms <= ${now}) and (expires_ms is null or expires_ms > ${now})`;
+}
+
+function patientsOf(principals: string[], kinds: string[], now: number): RawBuilder<unknown> {
+  if (principals.length === 0) return sql`select null where 1 = 0`;
+  return sql`select patient_id from access_relationships where principal in (${sql.join(principals)}) and kind in (${sql.join(kinds)}) and ${active(now)}`;
+}
+
+/**
+ * The condition a row of `resourceType` (alias `alias`, in `resources` or, with `versions`, in
+ * `resource_versions`) must meet to be visible for `action` (read by default).
+ */
+export function visibilityCondition(
+  grants: Grants,
+  resourceType: string,
+  alias: string,
+  now: number,
+  options: { versions?: boolean; action?: Action } = {},
+): RawBuilder<unknown> {
+  const reach = reachFor(grants, resourceType, options.action ?? 'read');
+  const patient = sql.ref(`${alias}.patient_id`);
+  let condition: RawBuilder<unknown>;
+  switch (reach) {
+    case 'all':
+      // Every patient, but sensitive records still follow the role's categories and the patient's
+      // consent: an interface that exports records is a redisclosure like any other (42 CFR 2.32).
+      condition = sql`1 = 1`;
+      break;
+    case 'none':
+      return sql`1 = 0`;
+    case 'related':
+      condition = sql`${patient} in (${patientsOf(grants.principals, relatedKinds, now)})`;
+      break;
+    case 'own':
+      condition = grants.ownPatient ? sql`${patient} = ${grants.ownPatient}` : sql`1 = 0`;
+      break;
+    case 'proxy':
+      condition =
+        grants.proxy && patientFacingTypes.has(resourceType)
+          ? sql`${patient} in (${patientsOf([grants.proxy], ['proxy-consent'], now)})`
+          : sql`1 = 0`;
+      break;
+    case 'referrals': {
+      const referrals = sql`select source_rid from access_relationships where principal in (${sql.join(grants.organizations.length ? grants.organizations : ['-'])}) and kind = 'referral' and ${active(now)}`;
+      if (resourceType === 'Patient')
+        condition = sql`${patient} in (${patientsOf(grants.organizations, ['referral'], now)})`;
+      else if (resourceType === 'Task' || resourceType === 'ServiceRequest')
+        condition = options.versions
+          ? sql`exists (select 1 from resources x where x.resource_type = ${sql.ref(`${alias}.resource_type`)} and x.id = ${sql.ref(`${alias}.id`)} and x.rid in (${referrals}))`
+          : sql`${sql.ref(`${alias}.rid`)} in (${referrals})`;
+      else condition = sql`1 = 0`;
+      break;
+    }
+  }
+  return sql`(${condition} and ${sensitivityCondition(grants, alias, now, reach)})`;
+}
+
+/** Sensitive records: the role must be allowed the category, and the patient's Consent must permit it. */
+function sensitivityCondition(grants: Grants, alias: string, now: number, reach: Reach): RawBuilder<unknown> {
+  if (grants.role === 'system' || reach === 'own') return sql`1 = 1`;
+  const allowed = sensitiveAccess[grants.role];
+  const sensitivity = sql.ref(`${alias}.sensitivity`);
+  const patient = sql.ref(`${alias}.patient_id`);
+  // Under break-the-glass the patient's consent requirements give way (42 CFR 2.51 allows disclosure
+  // of Part 2 records to medical personnel in a bona fide medical emergency); role limits still apply.
+  const emergency = sql`${patient} in (${patientsOf(grants.principals, ['break-the-glass'], now)})`;
+  const perCategory = sensitiveCategories.map((category: SensitiveCategory) => {
+    const present = sql`${sensitivity} like ${`% ${category} %`}`;
+    if (!allowed.includes(category)) return sql`not (${present})`;
+    const decided = (decision: string) =>
+      sql`select patient_id from consent_labels where label = ${category} and decision = ${decision} and ${active(now)}`;
+    const permitted = consentRequired.includes(category)
+      ? sql`${patient} in (${decided('permit')})`
+      : sql`${patient} not in (${decided('deny')})`;
+    return sql`(not (${present}) or ${permitted} or ${emergency})`;
+  });
+  return sql`(${sensitivity} is null or (${sql.join(perCategory, sql` and `)}))`;
+}
+
+/** 403 with an OperationOutcome naming what was refused. */
+export function forbidden(message: string, expression?: string): FhirError {
+  return new FhirError(403, [{ code: 'forbidden', diagnostics: message, expression }]);
+}
+
+/**
+ * Refuses a write the context may not make. `before` is the patient of the stored version (if any),
+ * `after` the patient of the new content; both must be within the role's reach. `rid` is the stored
+ * resource's key (a community organization may update only the referrals addressed to it).
+ */
+export async function assertMayWrite(
+  ex: Executor,
+  grants: Grants,
+  write: {
+    resourceType: string;
+    id: string;
+    action: Action;
+    before?: string | null;
+    after?: string;
+    rid?: number;
+    existed: boolean;
+  },
+  now: number,
+): Promise<'ok' | 'check-after'> {
+  const reach = reachFor(grants, write.resourceType, write.action);
+  const what = `${write.action === 'delete' ? 'delete' : 'write'} ${write.resourceType}`;
+  if (reach === 'all') return 'ok';
+  if (reach === 'none') throw forbidden(`your role (${grants.role}) may not ${what} resources`);
+  const patients = [...new Set([write.before, write.after].filter((p): p is string => !!p))];
+  if (patients.length === 0)
+    throw forbidden(`${what}: the resource must name the patient it is about`, write.resourceType);
+  if (reach === 'own') {
+    if (patients.every((p) => p === grants.ownPatient)) return 'ok';
+    throw forbidden(`you may ${what} only in your own record`);
+  }
+  if (reach === 'referrals') {
+    if (
+      write.existed &&
+      write.rid !== undefined &&
+      (write.resourceType === 'Task' || write.resourceType === 'ServiceRequest')
+    ) {
+      const row = await ex
+        .selectFrom('access_relationships')
+        .select('source_rid')
+        .where('source_rid', '=', write.rid)
+        .where('kind', '=', 'referral')
+        .where('principal', 'in', grants.organizations.length ? grants.organizations : ['-'])
+        .executeTakeFirst();
+      if (row) return 'ok';
+    }
+    throw forbidden(`you may ${what} only for referrals addressed to your organization`);
+  }
+  // related (and proxy, which has no write reach today): every patient involved must be related now.
+  const principals = reach === 'proxy' ? (grants.proxy ? [grants.proxy] : []) : grants.principals;
+  const kinds = reach === 'proxy' ? ['proxy-consent'] : relatedKinds;
+  const related = new Set(
+    principals.length === 0
+      ? []
+      : (
+          await sql<{
+            patient_id: string;
+          }>`select distinct patient_id from access_relationships where patient_id in (${sql.join(patients)}) and principal in (${sql.join(principals)}) and kind in (${sql.join(kinds)}) and ${active(now)}`.execute(
+            ex,
+          )
+        ).rows.map((r) => r.patient_id),
+  );
+  const missing = patients.filter((p) => !related.has(p));
+  if (missing.length === 0) return 'ok';
+  // Registering a new patient: allowed when the new record itself attributes the patient to the user
+  // (checked after the write, before commit).
+  if (
+    write.resourceType === 'Patient' &&
+    !write.existed &&
+    missing.length === 1 &&
+    missing[0] === write.after
+  )
+    return 'check-after';
+  throw forbidden(`you may ${what} only for patients you have a care relationship with`);
+}
+
+/** After-the-write check for a newly registered patient (see assertMayWrite). */
+export async function assertRelatedNow(
+  ex: Executor,
+  grants: Grants,
+  patientId: string,
+  now: number,
+): Promise<void> {
+  if (grants.principals.length === 0) throw forbidden('you may register only patients attributed to you');
+  const row =
+    await sql`select 1 as one from access_relationships where patient_id = ${patientId} and principal in (${sql.join(grants.principals)}) and kind in (${sql.join(relatedKinds)}) and ${active(now)}`.execute(
+      ex,
+    );
+  if (row.rows.length === 0)
+    throw forbidden(
+      'you may register only patients attributed to you or your organization (Patient.generalPractitioner or managingOrganization)',
+    );
+}
+
+/** Patient elements community-organization staff see: what a referral needs to reach the person. */
+const referralDemographics = [
+  'resourceType',
+  'id',
+  'meta',
+  'name',
+  'birthDate',
+  'gender',
+  'telecom',
+  'address',
+  'communication',
+];
+
+/**
+ * Shapes what leaves the store for the context: a Patient seen through a referral is trimmed to the
+ * minimum demographics (and marked SUBSETTED, as FHIR asks of partial resources).
+ */
+export function presentFor(grants: Grants, resource: Resource): Resource {
+  if (resource.resourceType !== 'Patient' || reachFor(grants, 'Patient', 'read') !== 'referrals')
+    return resource;
+  const out: Record<string, unknown> = {};
+  for (const key of referralDemographics)
+    if (key in resource) out[key] = (resource as unknown as Record<string, unknown>)[key];
+  const meta = (out.meta ?? {}) as { tag?: unknown[] };
+  out.meta = {
+    ...meta,
+    tag: [
+      ...(meta.tag ?? []),
+      { system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'SUBSETTED' },
+    ],
+  };
+  return out as unknown as Resource;
+}

@@ -1,0 +1,49 @@
+/**
+ * What each role sees in the web app. Role names and labels come from the server's list
+ * (src/access/access-context.ts), so the two never drift apart.
+ */
+import { type Role, roleLabels } from '../../src/access/access-context';
+
+export type { Role };
+export { roleLabels };
+
+/** Staff who work with patient records: their home is the patient list. */
+const staffRoles: readonly Role[] = [
+  'care-coordinator',
+  'physician',
+  'nurse',
+  'pharmacist',
+  'social-worker',
+  'dietitian',
+  'community-health-worker',
+  'community-organization',
+];
+
+/** Roles that may use break-the-glass emergency access. */
+const breakGlassRoles: readonly Role[] = ['physician', 'nurse', 'care-coordinator'];
+
+export const isStaff = (role: Role): boolean => staffRoles.includes(role);
+export const isPortalUser = (role: Role): boolean => role === 'patient' || role === 'caregiver';
+export const canBreakGlass = (role: Role): boolean => breakGlassRoles.includes(role);
+export const canAdminUsers = (role: Role): boolean => role === 'admin';
+export const canAudit = (role: Role): boolean => role === 'admin' || role === 'auditor';
+
+export interface NavItem {
+  href: string;
+  label: string;
+}
+
+/** The staff navigation for a role: only what exists and what the role may use. */
+export function staffNavigation(role: Role): NavItem[] {
+  const items: NavItem[] = [];
+  if (isStaff(role)) items.push({ href: '/patients', label: 'Patients' });
+  if (canAdminUsers(role)) items.push({ href: '/users', label: 'Users' });
+  if (canAudit(role)) items.push({ href: '/audit-trail', label: 'Audit' });
+  return items;
+}
+
+/** Where a role lands after sign-in. */
+export function homeFor(role: Role): string {
+  if (isPortalUser(role)) return '/portal';
+  return staffNavigation(role)[0]?.href ?? '/account';
+}
