@@ -330,7 +330,7 @@ async function startServer(databaseUrl: string, port: number): Promise<ChildProc
       PORT: String(port),
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
-      CARELOOP_RATE_LIMIT_PER_MINUTE: '10000000',
+      CARELOOP_RATE_LIMIT_PER_MINUTE: '0',
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
