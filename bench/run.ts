@@ -6,11 +6,8 @@
  *   npm run bench -- [--patients 100000] [--seed 7] [--db sqlite,postgres] [--requests 400] [--concurrency 2]
  *                    [--tasks-per-patient 2] [--search-only]
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { cpus, freemem, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
@@ -22,6 +19,7 @@ import { importFiles } from '../src/fhir/import/import-files.js';
 import type { ResourceStore } from '../src/fhir/store/store.js';
 import { generatePopulation } from '../src/generator/generate-population.js';
 import { dropPostgresSchema } from '../src/platform/database.js';
+import { freePort, machine, reachable, round, startServer } from './bench-support.js';
 import { addWorklistTasks } from './worklist-tasks.js';
 
 const { values } = parseArgs({
@@ -137,7 +135,11 @@ async function runFor(db: 'sqlite' | 'postgres'): Promise<void> {
   await runtime.database.close();
 
   const port = await freePort();
-  const server = await startServer(databaseUrl, port);
+  const server = await startServer(
+    [join(import.meta.dirname, '../bin/careloop.js'), 'serve'],
+    databaseUrl,
+    port,
+  );
   try {
     // The same mix twice: as an integration (every record) and as the care coordinator with the
     // largest caseload, where every query also carries the access filter.
@@ -162,7 +164,7 @@ async function runFor(db: 'sqlite' | 'postgres'): Promise<void> {
     };
     const outDir = join(import.meta.dirname, 'results');
     mkdirSync(outDir, { recursive: true });
-    const file = join(outDir, `${report.date.slice(0, 10)}-${db}.json`);
+    const file = join(outDir, `${report.date.slice(0, 10)}-${db}-${patients}.json`);
     writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
     console.log(`[${db}] search (p50 / p95 / p99 ms, req/s):`);
     for (const r of results)
@@ -322,31 +324,6 @@ async function measure(port: number, query: Query, authorization: string): Promi
   };
 }
 
-async function startServer(databaseUrl: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(import.meta.dirname, '../bin/careloop.js'), 'serve'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      CARELOOP_RATE_LIMIT_PER_MINUTE: '0',
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  for (let i = 0; i < 600; i++) {
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/health`);
-      if (res.ok) return child;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill();
-  throw new Error('the server did not start within 60 s');
-}
-
 async function analyze(runtime: Runtime): Promise<void> {
   // Fresh statistics, as a DBA would run after a bulk load, so the planners see the data. On
   // PostgreSQL also VACUUM, which autovacuum would do soon after a load: it sets the visibility map,
@@ -359,45 +336,6 @@ async function versionOf(runtime: Runtime): Promise<string> {
   if (runtime.database.dialect === 'sqlite')
     return `SQLite ${(await sql<{ v: string }>`select sqlite_version() as v`.execute(runtime.database.db)).rows[0]!.v}`;
   return (await sql<{ v: string }>`select version() as v`.execute(runtime.database.db)).rows[0]!.v;
-}
-
-function machine() {
-  return {
-    cpu: cpus()[0]?.model,
-    cores: cpus().length,
-    memoryGiB: round(totalmem() / 2 ** 30),
-    freeMemoryGiB: round(freemem() / 2 ** 30),
-    node: process.version,
-    platform: `${process.platform} ${process.arch}`,
-  };
-}
-
-async function reachable(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1500 });
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
-function round(n: number): number {
-  return Math.round(n * 10) / 10;
 }
 
 await main();

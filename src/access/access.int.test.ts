@@ -300,10 +300,10 @@ describe.each(databaseTargets)('access control and audit ($name)', ({ name, avai
       expect(patient.identifier).toBeUndefined();
       expect(patient.meta!.tag!.some((t) => t.code === 'SUBSETTED')).toBe(true);
       expect((await req('food', 'GET', '/fhir/Observation/o1')).statusCode).toBe(404);
-      // Closing the loop: they may update the referral addressed to them.
+      // Closing the loop: they may update the referral addressed to them (accepting it first).
       const done = await req('food', 'PUT', '/fhir/Task/ref1', {
         ...(task.json() as object),
-        status: 'completed',
+        status: 'accepted',
       });
       expect(done.statusCode).toBe(200);
     },

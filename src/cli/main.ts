@@ -30,6 +30,10 @@ const commands: Record<string, { summary: string; run: (args: string[]) => Promi
     summary: 'create, list and revoke bearer tokens (tokens create | list | revoke)',
     run: async (a) => (await import('./tokens.command.js')).tokensCommand(a),
   },
+  jobs: {
+    summary: 'list the recurring jobs or run one now (jobs list | run <name>)',
+    run: async (a) => (await import('./jobs.command.js')).jobsCommand(a),
+  },
   generate: {
     summary: 'write a synthetic population as FHIR bundles',
     run: async (a) => (await import('./generate.command.js')).generateCommand(a),

@@ -5,8 +5,10 @@
 import { createDemoUsers } from '../access/identity/demo-users.js';
 import { loadDemoData } from '../generator/demo-data.js';
 import { systemClock } from '../platform/clock.js';
+import { createScheduler, registerJobs } from '../platform/jobs/scheduler.js';
 import { buildApp } from '../server/app.js';
 import { parseFlags, positiveInt } from './args.js';
+import { allJobs } from './jobs.command.js';
 import { openRuntime } from './runtime.js';
 
 const help = `usage: careloop serve [--demo] [--demo-patients N]
@@ -52,6 +54,19 @@ export async function serveCommand(args: string[]): Promise<number> {
       );
   }
   await app.listen({ port: config.port, host: config.host });
+  // Recurring jobs (overdue escalation, ...) act as Device/careloop-jobs on the store's clock.
+  const scheduler = await createScheduler({
+    database,
+    clock: store.options.clock,
+    databaseUrl: config.databaseUrl,
+    onError: (name, err) =>
+      app.log.error(
+        { job: name, err: { message: err instanceof Error ? err.message : String(err) } },
+        'job failed',
+      ),
+  });
+  registerJobs(scheduler, allJobs(store, config.timeZone));
+  await scheduler.start();
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   app.log.info(
     `CareLoop is running on ${database.description}: open http://${shownHost}:${config.port}/ (FHIR API at /fhir, API docs at /docs)`,
@@ -63,6 +78,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     process.once('SIGTERM', stop);
   });
   app.log.info('stopping');
+  await scheduler.stop();
   await app.close();
   await database.close();
   return 0;

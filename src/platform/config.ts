@@ -29,6 +29,8 @@ export interface Config {
   rateLimitPerMinute: number;
   /** Minutes without a request after which a session ends (it also ends 12 hours after sign-in). */
   sessionIdleMinutes: number;
+  /** IANA time zone of the care organization: day boundaries ("due today", "this week") are drawn in it. */
+  timeZone: string;
 }
 
 const envSchema = z.object({
@@ -63,7 +65,20 @@ const envSchema = z.object({
     .min(1)
     .max(24 * 60)
     .default(30),
+  CARELOOP_TIME_ZONE: z
+    .string()
+    .default('America/New_York')
+    .refine(isTimeZone, { message: 'must be an IANA time zone such as America/New_York' }),
 });
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Thrown when a configuration value is invalid; its message is one line naming the variable. */
 export class ConfigError extends Error {}
@@ -92,6 +107,7 @@ export function loadConfig(
     corsOrigins: e.CARELOOP_CORS_ORIGINS,
     rateLimitPerMinute: e.CARELOOP_RATE_LIMIT_PER_MINUTE,
     sessionIdleMinutes: e.CARELOOP_SESSION_IDLE_MINUTES,
+    timeZone: e.CARELOOP_TIME_ZONE,
     ...overrides,
   };
 }

@@ -182,7 +182,39 @@ export interface AuditEventPatientTable {
   seq: number;
 }
 
+/** The worklist projection: one row per open Task, derived from resources (src/modules/worklists). */
+export interface WorklistItemTable {
+  /** The Task's resources.rid. */
+  rid: number;
+  task_id: string;
+  patient_id: string;
+  /** Task.owner as `Type/id`; null when only a role (owner_role) is named. */
+  owner_ref: string | null;
+  owner_display: string | null;
+  /** Task.performerType code (SNOMED occupation or CareLoop role name). */
+  owner_role: string | null;
+  status: string;
+  priority: string;
+  due_ms: number | null;
+  created_ms: number;
+  title: string;
+  reason: string | null;
+  /** When the reason is a hospital discharge: the discharge instant (for the "discharged 2 days ago" chip). */
+  discharged_ms: number | null;
+  sensitivity: string | null;
+  patient_name: string | null;
+  birth_date: string | null;
+  language: string | null;
+  interpreter: number;
+  /** The patient's preferred contact window, minutes after local midnight (organization zone). */
+  contact_from: number | null;
+  contact_to: number | null;
+  /** Latest RiskAssessment.prediction.qualitativeRisk code of the patient. */
+  risk_tier: string | null;
+}
+
 export interface DB {
+  worklist_items: WorklistItemTable;
   audit_event_patients: AuditEventPatientTable;
   access_relationships: AccessRelationshipTable;
   api_tokens: ApiTokenTable;

@@ -10,6 +10,8 @@ import * as auditTrail from './migrations/002-audit-trail.js';
 import * as identity from './migrations/003-identity.js';
 import * as access from './migrations/004-access.js';
 import * as identityTotp from './migrations/005-identity-totp.js';
+import * as jobs from './migrations/006-jobs.js';
+import * as worklist from './migrations/007-worklist.js';
 
 interface Migration {
   name: string;
@@ -23,6 +25,8 @@ export const migrations: Migration[] = [
   { name: '003-identity', up: identity.up },
   { name: '004-access', up: access.up },
   { name: '005-identity-totp', up: identityTotp.up },
+  { name: '006-jobs', up: jobs.up },
+  { name: '007-worklist', up: worklist.up },
 ];
 
 /** Applies the migrations not yet applied; returns their names. */

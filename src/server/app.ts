@@ -15,6 +15,14 @@ import { loadFhirDefinitions } from '../fhir/definitions.js';
 import { fhirRoutes } from '../fhir/fhir.routes.js';
 import { badRequest } from '../fhir/outcome.js';
 import { createStore, type ResourceStore } from '../fhir/store/store.js';
+import { carePlansRoutes } from '../modules/care-plans/care-plans.routes.js';
+import { careTeamRoutes } from '../modules/care-teams/care-teams.routes.js';
+import { goalsRoutes } from '../modules/goals/goals.routes.js';
+import { trackGoalAchievement } from '../modules/goals/goals.service.js';
+import { followUpListener } from '../modules/tasks/follow-up.service.js';
+import { tasksRoutes } from '../modules/tasks/tasks.routes.js';
+import { taskStatusGuard } from '../modules/tasks/tasks.service.js';
+import { worklistRoutes } from '../modules/worklists/worklists.routes.js';
 import type { Clock } from '../platform/clock.js';
 import type { Config } from '../platform/config.js';
 import type { Database } from '../platform/database.js';
@@ -108,6 +116,19 @@ export async function buildApp(config: Config, parts: AppParts): Promise<App> {
   await app.register(authRoutes, identity);
   await app.register(accessRoutes, { database: parts.database, clock: parts.clock, store });
   await app.register(usersRoutes, identity);
+  await app.register(tasksRoutes, { store });
+  // A Task's status moves along its state machine whichever way a user writes it (routes, /fhir, bundles).
+  store.guardWrites('Task', taskStatusGuard);
+  // Finished encounters make their follow-up tasks (after commit, as the server's own account).
+  store.onChange(followUpListener(store, config.timeZone));
+  await app.register(worklistRoutes, { store, timeZone: config.timeZone });
+  await app.register(careTeamRoutes, { store });
+  await app.register(carePlansRoutes, { store, timeZone: config.timeZone });
+  await app.register(goalsRoutes, { store });
+  // New results keep Goal.achievementStatus current (after commit, as Device/careloop-goals).
+  trackGoalAchievement(store, (err) =>
+    app.log.error({ err: { message: (err as Error).message } }, 'goal tracking failed'),
+  );
   // Last: the web app answers `/` and, for HTML requests, any path no route above claims.
   await app.register(webRoutes);
   return { app, store };

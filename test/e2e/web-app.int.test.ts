@@ -1,7 +1,7 @@
 /**
  * The web app in Chromium against the real server (one server and one browser per database, a
  * generated population of 30 patients and the demo users):
- * - staff: a coordinator sees exactly the patients their session may see (a patient off their care
+ * - staff: a coordinator (whose home is the worklist) sees exactly the patients their session may see (a patient off their care
  *   teams is absent even when searched by name), opens a chart and the emergency-access dialog;
  * - portal, on a 390x844 phone: a patient sees only their own record (no staff navigation, 404 for
  *   anyone else's), in English and Spanish, and who viewed it; a caregiver sees whose record it is;
@@ -89,6 +89,12 @@ describe.each(databaseTargets)('web app on $name', ({ name, available }) => {
       const { context, page } = await newPage(browser, server.baseURL);
       await expectAccessibleSignIn(page, name);
       await signIn(page, server.user('care-coordinator').email);
+      // A coordinator's home is the worklist (test/e2e/workspace.int.test.ts); the patients are one link away.
+      await expect.poll(() => page.getByRole('heading', { name: /^Worklist/, level: 1 }).count()).toBe(1);
+      await page
+        .getByRole('navigation', { name: 'Main navigation' })
+        .getByRole('link', { name: 'Patients' })
+        .click();
       await expect.poll(() => page.getByRole('heading', { name: 'Patients', level: 1 }).count()).toBe(1);
       await expect(page.getByTestId('user-name').textContent()).resolves.toBe(
         server.user('care-coordinator').name,
@@ -97,7 +103,11 @@ describe.each(databaseTargets)('web app on $name', ({ name, available }) => {
         'Care coordinator / case manager',
       );
       const nav = page.getByRole('navigation', { name: 'Main navigation' });
-      await expect(nav.getByRole('link').allTextContents()).resolves.toEqual(['Patients', 'My account']);
+      await expect(nav.getByRole('link').allTextContents()).resolves.toEqual([
+        'Worklist',
+        'Patients',
+        'My account',
+      ]);
 
       const visible = await apiPatientIds(page);
       expect(visible.length).toBeGreaterThan(0);
@@ -136,6 +146,7 @@ describe.each(databaseTargets)('web app on $name', ({ name, available }) => {
     async () => {
       const { context, page } = await newPage(browser, server.baseURL);
       await signIn(page, server.user('care-coordinator').email);
+      await page.goto('/patients');
       const [firstId] = await apiPatientIds(page);
       const patient = (await (await page.request.get(`/fhir/Patient/${firstId}`)).json()) as {
         name: { given: string[]; family: string }[];

@@ -22,7 +22,16 @@ const staffRoles: readonly Role[] = [
 /** Roles that may use break-the-glass emergency access. */
 const breakGlassRoles: readonly Role[] = ['physician', 'nurse', 'care-coordinator'];
 
+/** Roles whose day is a list of tasks: the worklist is their home. */
+const worklistRoles: readonly Role[] = [
+  'care-coordinator',
+  'nurse',
+  'social-worker',
+  'community-health-worker',
+];
+
 export const isStaff = (role: Role): boolean => staffRoles.includes(role);
+export const hasWorklist = (role: Role): boolean => worklistRoles.includes(role);
 export const isPortalUser = (role: Role): boolean => role === 'patient' || role === 'caregiver';
 export const canBreakGlass = (role: Role): boolean => breakGlassRoles.includes(role);
 export const canAdminUsers = (role: Role): boolean => role === 'admin';
@@ -36,6 +45,7 @@ export interface NavItem {
 /** The staff navigation for a role: only what exists and what the role may use. */
 export function staffNavigation(role: Role): NavItem[] {
   const items: NavItem[] = [];
+  if (hasWorklist(role)) items.push({ href: '/worklist', label: 'Worklist' });
   if (isStaff(role)) items.push({ href: '/patients', label: 'Patients' });
   if (canAdminUsers(role)) items.push({ href: '/users', label: 'Users' });
   if (canAudit(role)) items.push({ href: '/audit-trail', label: 'Audit' });

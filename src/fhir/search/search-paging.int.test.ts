@@ -107,6 +107,21 @@ describe.each(databaseTargets)('paging through search results on $name', ({ name
     ['_count', String(PAGE)],
   ];
 
+  run(
+    'in the default order, _offset pages by position too (a caller paging by offset is not stuck on page one)',
+    async () => {
+      const sorted = [...matchIds].sort();
+      const ids: string[] = [];
+      for (let offset = 0; offset < MATCHES + PAGE; offset += PAGE) {
+        const bundle = await store.search('Observation', [...query, ['_offset', String(offset)]], BASE);
+        const page = (bundle.entry ?? []).map((e) => e.resource!.id!);
+        ids.push(...page);
+        if (page.length < PAGE) break;
+      }
+      expect(ids).toEqual(sorted);
+    },
+  );
+
   run('in the default order, the next links return every match exactly once and nothing else', async () => {
     const { ids, pages } = await walk(store, 'Observation', query);
     expect(duplicates(ids)).toEqual([]);

@@ -86,7 +86,9 @@ export async function runSearch(ex: Executor, search: ParsedSearch, ctx: SearchC
   const keyset = search.sort.length === 0;
   const order = keyset ? sql`r.id` : sql.join([...search.sort.map((s) => sortSql(s)), sql`r.id`]);
   const after = keyset && search.after ? sql` and r.id > ${search.after}` : sql``;
-  const offset = keyset ? 0 : search.offset;
+  // In the default order the cursor pages; an explicit `_offset` there is honoured too (it was
+  // silently ignored, and a caller paging by offset read the first page forever).
+  const offset = keyset && search.after ? 0 : search.offset;
   const rows = await sql<{
     id: string;
     rid: number;

@@ -49,6 +49,13 @@ export interface ResourceChange {
 }
 export type ChangeListener = (changes: ResourceChange[]) => void | Promise<void>;
 
+/**
+ * A rule a module puts on writes of one resource type made by users (a Task's status moves only
+ * along its state machine): called before the write with the stored version; throws a FhirError to
+ * refuse it. The server's own writes (imports, jobs) are not guarded.
+ */
+export type WriteGuard = (write: { resource?: Resource; stored?: Resource; context: AccessContext }) => void;
+
 /** The outcome of a create or update. */
 export interface SaveResult {
   resource: Resource;
@@ -83,6 +90,7 @@ let savepointCounter = 0;
 
 export class ResourceStore {
   private readonly listeners: ChangeListener[];
+  private readonly guards: Map<string, WriteGuard[]>;
   private readonly state: TransactionState | undefined;
   /** Who is acting: access is decided and audit written for them. The plain store acts as the server. */
   readonly context: AccessContext;
@@ -91,9 +99,15 @@ export class ResourceStore {
     readonly database: Database,
     readonly options: StoreOptions,
     private readonly ex: Executor = database.db,
-    shared?: { listeners: ChangeListener[]; state?: TransactionState; context?: AccessContext },
+    shared?: {
+      listeners: ChangeListener[];
+      guards?: Map<string, WriteGuard[]>;
+      state?: TransactionState;
+      context?: AccessContext;
+    },
   ) {
     this.listeners = shared?.listeners ?? [];
+    this.guards = shared?.guards ?? new Map();
     this.state = shared?.state;
     this.context = shared?.context ?? systemContext('server');
   }
@@ -102,6 +116,7 @@ export class ResourceStore {
   as(context: AccessContext): ResourceStore {
     return new ResourceStore(this.database, this.options, this.ex, {
       listeners: this.listeners,
+      guards: this.guards,
       state: this.state,
       context,
     });
@@ -110,6 +125,11 @@ export class ResourceStore {
   /** Registers a listener for committed changes. */
   onChange(listener: ChangeListener): void {
     this.listeners.push(listener);
+  }
+
+  /** Puts a rule on users' writes of `resourceType` (see WriteGuard). */
+  guardWrites(resourceType: string, guard: WriteGuard): void {
+    this.guards.set(resourceType, [...(this.guards.get(resourceType) ?? []), guard]);
   }
 
   /** Runs `work` in one transaction; changes are announced only after it commits. Nested calls join. */
@@ -122,6 +142,7 @@ export class ResourceStore {
         work(
           new ResourceStore(this.database, this.options, trx, {
             listeners: this.listeners,
+            guards: this.guards,
             state,
             context: this.context,
           }),
@@ -360,7 +381,7 @@ export class ResourceStore {
     for (const w of writes) {
       const stored = await this.ex
         .selectFrom('resources')
-        .select(['rid', 'patient_id', 'deleted'])
+        .select(['rid', 'patient_id', 'deleted', 'content'])
         .where('resource_type', '=', w.resourceType)
         .where('id', '=', w.id)
         .executeTakeFirst();
@@ -390,6 +411,12 @@ export class ResourceStore {
         now,
       );
       if (verdict === 'check-after') checkAfter.push(w.id);
+      for (const guard of this.guards.get(w.resourceType) ?? [])
+        guard({
+          resource: w.resource,
+          stored: stored && !stored.deleted ? (JSON.parse(stored.content) as Resource) : undefined,
+          context: this.context,
+        });
     }
     return checkAfter;
   }

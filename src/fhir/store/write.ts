@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Resource } from 'fhir/r4.js';
 import { patientOf, sensitivityOf } from '../../access/policy/access-facts.js';
 import { syncRelationships } from '../../access/policy/relationships.js';
+import { syncWorklist } from '../../modules/worklists/worklist-projection.js';
 import { allocateRids, bulkInsert } from '../../platform/bulk-insert.js';
 import { canonicalJson } from '../../platform/canonical-json.js';
 import type { Database, Dialect, Executor } from '../../platform/database.js';
@@ -258,6 +259,7 @@ export async function writeBatch(
   await deleteIndexRows(ex, reindexRids);
   for (const table of indexTables) await bulkInsert(database, ex, table, bulkColumns[table], rows[table]);
   await syncRelationships(database, ex, written, options.now);
+  await syncWorklist(database, ex, written);
   for (const { key, sensitivity } of relabel) await carrySensitivityBack(ex, key, sensitivity);
   return results;
 }

@@ -66,7 +66,11 @@ export function StaffShell({ children }: { children: ReactNode }) {
             </Text>
           </Stack>
           {nav.map((item) => {
-            const active = location === item.href || location.startsWith(`${item.href}/`);
+            const active =
+              location === item.href ||
+              location.startsWith(`${item.href}/`) ||
+              // The worklist is also the home page of the roles that have one.
+              (item.href === '/worklist' && location === '/');
             return (
               <NavLink
                 key={item.href}

@@ -1,7 +1,8 @@
 /**
  * The patient chart: a banner (name, age, sex, language and interpreter need, MRN) over the sections
- * that exist today — active problems, active medications, care team, recent encounters, recent
- * observations — each read from the FHIR API, which only answers for patients the user may see.
+ * that exist today — care plans with goal progress, open tasks, active problems, active medications,
+ * care team (editable), recent encounters, recent observations — read from the FHIR and workspace
+ * APIs, which only answer for patients the user may see.
  */
 
 import {
@@ -22,6 +23,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useParams, useSearchParams } from 'wouter';
 import { ApiError, get } from '../api';
+import { CarePlanSection } from '../care-plans/care-plan-section';
 import {
   ageInYears,
   type CodeableConcept,
@@ -37,11 +39,14 @@ import {
   type Reference,
   type Resource,
 } from '../fhir-format';
-import { canBreakGlass } from '../roles';
+import { canBreakGlass, hasWorklist } from '../roles';
 import { useUser } from '../session';
 import { tone } from '../theme';
+import { BannerExtras } from './banner-extras';
 import { BreakGlassDialog, EmergencyNotice } from './break-glass-dialog';
+import { CareTeamSection } from './care-team-section';
 import { ChartSection } from './chart-section';
+import { OpenTasksSection } from './open-tasks-section';
 
 export function PatientChartPage() {
   const { id } = useParams<{ id: string }>();
@@ -89,13 +94,23 @@ export function PatientChartPage() {
   const pid = encodeURIComponent(id);
   return (
     <Stack gap="sm">
-      <Anchor component={Link} href="/patients" size="sm">
-        ← Patients
-      </Anchor>
+      <Group gap="md">
+        <Anchor component={Link} href="/patients" size="sm">
+          ← Patients
+        </Anchor>
+        {hasWorklist(user.role) && (
+          <Anchor component={Link} href="/worklist" size="sm">
+            ← Worklist
+          </Anchor>
+        )}
+      </Group>
       {emergencyUntil && <EmergencyNotice until={emergencyUntil} />}
       <Paper withBorder p="sm" bg="gray.0" component="header" aria-label="Patient banner">
         {p ? <Banner patient={p} /> : <BannerSkeleton />}
+        {p && <BannerExtras patientId={id} />}
       </Paper>
+      <CarePlanSection patientId={id} />
+      <OpenTasksSection patientId={id} />
       <SimpleGrid cols={{ base: 1, md: 2 }} spacing="sm">
         <ChartSection<Resource>
           id="conditions"
@@ -134,24 +149,7 @@ export function PatientChartPage() {
             />
           )}
         </ChartSection>
-        <ChartSection<Resource>
-          id="care-team"
-          title="Care team"
-          path={`/fhir/CareTeam?patient=${pid}&status=active`}
-          empty="No active care team: this patient has no coordinated team recorded."
-        >
-          {(teams) => (
-            <CompactTable
-              label="Care team"
-              head={['Member', 'Role']}
-              rows={teams.flatMap((team) =>
-                ((team.participant as { member?: Reference; role?: CodeableConcept[] }[]) ?? [])
-                  .filter((m) => !m.member?.reference?.startsWith('Patient/'))
-                  .map((m) => [m.member?.display ?? m.member?.reference ?? 'Unnamed', conceptText(m.role)]),
-              )}
-            />
-          )}
-        </ChartSection>
+        <CareTeamSection patientId={id} />
         <ChartSection<Resource>
           id="encounters"
           title="Recent encounters"

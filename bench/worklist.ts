@@ -1,0 +1,486 @@
+/**
+ * `npm run bench:worklist`: the worklist at scale. Loads a synthetic population straight into the
+ * tables the worklist reads — resources (Patients, Practitioners, CareTeams, RiskAssessments, Tasks
+ * as minimal valid FHIR JSON), the care-team access relationships and the worklist projection, each
+ * row derived by the same functions the write path uses (`deriveRelationships`, `worklistRow`) — then
+ * starts the real app on a port (bench/worklist-server.ts: `careloop serve` without its recurring
+ * jobs) and measures GET /api/worklist per view over HTTP as care
+ * coordinators with realistic caseloads. Writes bench/results/<date>-worklist-<db>-<patients>.json.
+ *
+ *   npm run bench:worklist -- [--patients 100000] [--tasks 1000000] [--db sqlite,postgres]
+ *                             [--caseload 200] [--requests 400] [--concurrency 2] [--search-only]
+ *
+ * Why not through store.write: the batched write path indexes every search parameter and keeps the
+ * history (about 1–2 k resources/s here, bench/results/NOTES.md), so 1.1 M resources would take
+ * 10–20 minutes per database before the first measurement; what is measured here is the read path.
+ * Search index rows and history are therefore not written (the worklist reads neither).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { CareTeam, Patient, Practitioner, Resource, RiskAssessment, Task } from 'fhir/r4.js';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { createToken } from '../src/access/identity/tokens.js';
+import { createUser } from '../src/access/identity/users.service.js';
+import { deriveRelationships } from '../src/access/policy/relationships.js';
+import { openRuntime, type Runtime } from '../src/cli/runtime.js';
+import {
+  CONTACT_TIME_EXTENSION,
+  patientFacts,
+  worklistColumns,
+  worklistRow,
+} from '../src/modules/worklists/worklist-projection.js';
+import { bulkInsert } from '../src/platform/bulk-insert.js';
+import { dropPostgresSchema } from '../src/platform/database.js';
+import type { WorklistItemTable } from '../src/platform/database-schema.js';
+import { freePort, machine, reachable, round, startServer } from './bench-support.js';
+
+const { values } = parseArgs({
+  options: {
+    patients: { type: 'string', default: '100000' },
+    tasks: { type: 'string', default: '1000000' },
+    db: { type: 'string', default: 'sqlite,postgres' },
+    caseload: { type: 'string', default: '200' },
+    requests: { type: 'string', default: '400' },
+    concurrency: { type: 'string', default: '2' },
+    'search-only': { type: 'boolean', default: false },
+  },
+});
+const patients = Number(values.patients);
+const tasks = Number(values.tasks);
+const caseloadSize = Number(values.caseload);
+const requestsPerView = Number(values.requests);
+const concurrency = Number(values.concurrency);
+const root = join(import.meta.dirname, '.data');
+const pgUrl = process.env.CARELOOP_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const pgSchema = `worklist_${patients}_${tasks}`;
+const DAY = 86_400_000;
+
+/** A small deterministic generator (mulberry32), so every run loads the same population. */
+function rng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const coordinators = Math.max(1, Math.ceil(patients / caseloadSize));
+const nurses = Math.max(1, Math.ceil(patients / 400));
+const physicians = Math.max(1, Math.ceil(patients / 800));
+const coordinatorOf = (p: number) => `coord-${p % coordinators}`;
+const nurseOf = (p: number) => `nurse-${(p * 7) % nurses}`;
+const physicianOf = (p: number) => `doc-${(p * 13) % physicians}`;
+
+const resourceColumns = {
+  resource_type: 'text',
+  id: 'text',
+  rid: 'int8',
+  version_id: 'integer',
+  last_updated: 'text',
+  last_updated_ms: 'float8',
+  deleted: 'integer',
+  content: 'text',
+  patient_id: 'text',
+  sensitivity: 'text',
+} as const;
+const relationshipColumns = {
+  patient_id: 'text',
+  principal: 'text',
+  kind: 'text',
+  source_rid: 'int8',
+  starts_ms: 'float8',
+  expires_ms: 'float8',
+  created_at: 'text',
+  created_by: 'text',
+  reason: 'text',
+} as const;
+
+const priorities: Task['priority'][] = ['routine', 'routine', 'routine', 'urgent', 'urgent', 'asap', 'stat'];
+const openStatuses: Task['status'][] = ['requested', 'ready', 'accepted', 'in-progress'];
+const titles = [
+  'Follow-up call after discharge',
+  'Medication reconciliation',
+  'Schedule PCP visit',
+  'Review PHQ-9 result',
+  'Confirm transportation',
+  'Diabetes education',
+];
+
+async function load(runtime: Runtime): Promise<Record<string, unknown>> {
+  const { database } = runtime;
+  const now = Date.now();
+  const stamp = new Date(now).toISOString();
+  let rid = 0;
+  let resourceRows: Record<string, unknown>[] = [];
+  let relationshipRows: Record<string, unknown>[] = [];
+  let worklistRows: WorklistItemTable[] = [];
+  const flush = async (force = false) => {
+    if (!force && resourceRows.length < 5000) return;
+    await database.db.transaction().execute(async (trx) => {
+      await bulkInsert(database, trx, 'resources', resourceColumns, resourceRows);
+      await bulkInsert(database, trx, 'access_relationships', relationshipColumns, relationshipRows);
+      await bulkInsert(database, trx, 'worklist_items', worklistColumns, worklistRows as never);
+    });
+    resourceRows = [];
+    relationshipRows = [];
+    worklistRows = [];
+  };
+  const put = (resource: Resource, patientId: string | null): number => {
+    rid++;
+    const content = JSON.stringify({ ...resource, meta: { versionId: '1', lastUpdated: stamp } });
+    resourceRows.push({
+      resource_type: resource.resourceType,
+      id: resource.id,
+      rid,
+      version_id: 1,
+      last_updated: stamp,
+      last_updated_ms: now,
+      deleted: 0,
+      content,
+      patient_id: patientId,
+      sensitivity: null,
+    });
+    return rid;
+  };
+  const started = performance.now();
+  const staff: [string, number][] = [
+    ['coord', coordinators],
+    ['nurse', nurses],
+    ['doc', physicians],
+  ];
+  for (const [prefix, n] of staff)
+    for (let i = 0; i < n; i++) {
+      const practitioner: Practitioner = {
+        resourceType: 'Practitioner',
+        id: `${prefix}-${i}`,
+        name: [
+          {
+            family: `${prefix === 'coord' ? 'Coordinator' : prefix === 'nurse' ? 'Nurse' : 'Doctor'} ${i}`,
+            given: ['Sam'],
+          },
+        ],
+      };
+      put(practitioner, null);
+    }
+  await flush(true);
+  const random = rng(7);
+  const facts = new Map<number, ReturnType<typeof patientFacts>>();
+  const risk = new Map<number, string | null>();
+  const languages = [
+    ['en', 'English'],
+    ['es', 'Spanish'],
+    ['vi', 'Vietnamese'],
+  ] as const;
+  for (let p = 0; p < patients; p++) {
+    const id = `pat-${p}`;
+    const lang = random() < 0.8 ? languages[0] : random() < 0.8 ? languages[1] : languages[2];
+    const patient: Patient = {
+      resourceType: 'Patient',
+      id,
+      name: [{ family: `Family${p}`, given: ['Alex'] }],
+      gender: p % 2 ? 'female' : 'male',
+      birthDate: `${1930 + (p % 70)}-0${1 + (p % 9)}-1${p % 9}`,
+      communication: [
+        {
+          language: { coding: [{ system: 'urn:ietf:bcp:47', code: lang[0], display: lang[1] }] },
+          preferred: true,
+        },
+      ],
+      ...(p % 5 === 0
+        ? {
+            extension: [
+              {
+                url: CONTACT_TIME_EXTENSION,
+                extension: [
+                  { url: 'start', valueTime: '09:00:00' },
+                  { url: 'end', valueTime: '12:00:00' },
+                ],
+              },
+            ],
+          }
+        : {}),
+    };
+    put(patient, id);
+    facts.set(p, patientFacts(patient));
+    const team: CareTeam = {
+      resourceType: 'CareTeam',
+      id: `team-${p}`,
+      status: 'active',
+      subject: { reference: `Patient/${id}` },
+      participant: [
+        {
+          extension: [
+            { url: 'https://careloop.org/fhir/StructureDefinition/care-team-lead', valueBoolean: true },
+          ],
+          role: [
+            { coding: [{ system: 'http://snomed.info/sct', code: '768832004', display: 'Case manager' }] },
+          ],
+          member: { reference: `Practitioner/${coordinatorOf(p)}` },
+        },
+        {
+          role: [
+            {
+              coding: [{ system: 'http://snomed.info/sct', code: '224535009', display: 'Registered nurse' }],
+            },
+          ],
+          member: { reference: `Practitioner/${nurseOf(p)}` },
+        },
+        {
+          role: [
+            {
+              coding: [
+                { system: 'http://snomed.info/sct', code: '446050000', display: 'Primary care physician' },
+              ],
+            },
+          ],
+          member: { reference: `Practitioner/${physicianOf(p)}` },
+        },
+      ],
+    };
+    const teamRid = put(team, id);
+    for (const r of deriveRelationships(team, id).relationships)
+      relationshipRows.push({ ...r, source_rid: teamRid, created_at: stamp, created_by: null, reason: null });
+    if (p % 3 === 0) {
+      const tier = ['low', 'moderate', 'high'][p % 3 === 0 ? (p / 3) % 3 : 0]!;
+      const assessment: RiskAssessment = {
+        resourceType: 'RiskAssessment',
+        id: `risk-${p}`,
+        status: 'final',
+        subject: { reference: `Patient/${id}` },
+        occurrenceDateTime: stamp,
+        prediction: [
+          {
+            qualitativeRisk: {
+              coding: [{ system: 'http://terminology.hl7.org/CodeSystem/risk-probability', code: tier }],
+            },
+          },
+        ],
+      };
+      put(assessment, id);
+      risk.set(p, tier);
+    }
+    await flush();
+  }
+  await flush(true);
+  console.log(
+    `[${database.dialect}] ${patients} patients with care teams in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
+  let open = 0;
+  for (let n = 0; n < tasks; n++) {
+    const p = Math.floor(random() * patients);
+    const patientId = `pat-${p}`;
+    const isOpen = random() < 0.6;
+    const status = isOpen
+      ? openStatuses[n % openStatuses.length]!
+      : random() < 0.8
+        ? 'completed'
+        : 'cancelled';
+    const who = random();
+    const owner =
+      who < 0.5
+        ? { reference: `Practitioner/${coordinatorOf(p)}` }
+        : who < 0.7
+          ? { reference: `Practitioner/${nurseOf(p)}` }
+          : who < 0.8
+            ? { reference: `Practitioner/${physicianOf(p)}` }
+            : who < 0.9
+              ? { reference: `CareTeam/team-${p}` }
+              : undefined;
+    const due = now + Math.round((random() * 60 - 30) * DAY);
+    const task: Task = {
+      resourceType: 'Task',
+      id: `task-${n}`,
+      status,
+      intent: 'order',
+      priority: priorities[n % priorities.length],
+      code: { text: titles[n % titles.length] },
+      for: { reference: `Patient/${patientId}` },
+      authoredOn: new Date(due - 7 * DAY).toISOString(),
+      ...(owner ? { owner } : {}),
+      ...(!owner
+        ? {
+            performerType: [
+              { coding: [{ system: 'http://snomed.info/sct', code: '224535009' }], text: 'nurse' },
+            ],
+          }
+        : {}),
+      ...(n % titles.length === 0 ? { reasonCode: { text: 'Hospital discharge' } } : {}),
+      restriction: { period: { end: new Date(due).toISOString() } },
+    };
+    const taskRid = put(task, patientId);
+    const row = worklistRow(taskRid, task, patientId, facts.get(p), risk.get(p) ?? null);
+    if (row) {
+      worklistRows.push(row);
+      open++;
+    }
+    await flush();
+    if (n % 200_000 === 199_999)
+      console.log(
+        `[${database.dialect}] ${n + 1} tasks, ${Math.round((n + 1) / ((performance.now() - started) / 1000))} rows/s`,
+      );
+  }
+  await flush(true);
+  if (database.dialect === 'postgres')
+    await sql`select setval('resources_rid_seq', ${rid})`.execute(database.db);
+  const seconds = (performance.now() - started) / 1000;
+  console.log(
+    `[${database.dialect}] loaded ${rid} resources (${open} open tasks) in ${seconds.toFixed(1)} s; analyzing`,
+  );
+  if (database.dialect === 'postgres') await sql`vacuum analyze`.execute(database.db);
+  else await sql`analyze`.execute(database.db);
+  return { resources: rid, openTasks: open, seconds: Math.round(seconds), method: 'bulkInsert (see header)' };
+}
+
+interface ViewStats {
+  view: string;
+  requests: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  requestsPerSecond: number;
+  meanItems: number;
+  meanCount: number;
+}
+
+async function measure(port: number, view: string, tokens: string[]): Promise<ViewStats> {
+  const latencies: number[] = [];
+  let items = 0;
+  let counted = 0;
+  const get = async (i: number) => {
+    const res = await fetch(`http://127.0.0.1:${port}/api/worklist?view=${view}&limit=50`, {
+      headers: { authorization: tokens[i % tokens.length]! },
+    });
+    const body = (await res.json()) as { items?: unknown[]; counts?: Record<string, number> };
+    if (res.status !== 200)
+      throw new Error(`${view}: HTTP ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
+    return body;
+  };
+  for (let i = 0; i < 10; i++) await get(i);
+  const started = performance.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < requestsPerView) {
+      const i = next++;
+      const t = performance.now();
+      const body = await get(i);
+      latencies.push(performance.now() - t);
+      items += body.items?.length ?? 0;
+      counted += body.counts?.[view] ?? 0;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const q = (p: number) =>
+    round(latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!);
+  return {
+    view,
+    requests: latencies.length,
+    p50: q(50),
+    p95: q(95),
+    p99: q(99),
+    max: round(latencies.at(-1)!),
+    requestsPerSecond: Math.round(latencies.length / seconds),
+    meanItems: round(items / latencies.length),
+    meanCount: round(counted / latencies.length),
+  };
+}
+
+async function runFor(db: 'sqlite' | 'postgres'): Promise<void> {
+  const sqlitePath = join(root, `worklist-${patients}-${tasks}.db`);
+  const databaseUrl =
+    db === 'sqlite'
+      ? `sqlite:${sqlitePath}`
+      : `${pgUrl}${pgUrl.includes('?') ? '&' : '?'}options=-c%20search_path%3D${pgSchema}`;
+  let loaded: Record<string, unknown> | string = 'skipped (--search-only)';
+  if (!values['search-only']) {
+    if (db === 'sqlite')
+      for (const suffix of ['', '-wal', '-shm']) rmSync(sqlitePath + suffix, { force: true });
+    else {
+      await dropPostgresSchema(pgUrl, pgSchema);
+      const client = new pg.Client({ connectionString: pgUrl });
+      await client.connect();
+      await client.query(`create schema ${pgSchema}`);
+      await client.end();
+    }
+    const runtime = await openRuntime({ databaseUrl });
+    loaded = await load(runtime);
+    await runtime.database.close();
+  }
+  const runtime = await openRuntime({ databaseUrl });
+  const clock = runtime.store.options.clock;
+  // Twenty coordinators (each with a caseload of about --caseload patients), a token each.
+  const tokens: string[] = [];
+  for (let i = 0; i < Math.min(20, coordinators); i++) {
+    const { user } = await createUser(runtime.database.db, clock, {
+      email: `bench-coord-${i}-${randomBytes(4).toString('hex')}@bench.careloop.org`,
+      name: `Bench coordinator ${i}`,
+      role: 'care-coordinator',
+      resource: `Practitioner/coord-${Math.floor((i * coordinators) / 20)}`,
+      password: randomBytes(16).toString('hex'),
+    });
+    tokens.push(`Bearer ${(await createToken(runtime.database.db, clock, { userId: user.id })).token}`);
+  }
+  const version =
+    db === 'sqlite'
+      ? `SQLite ${(await sql<{ v: string }>`select sqlite_version() as v`.execute(runtime.database.db)).rows[0]!.v}`
+      : (await sql<{ v: string }>`select version() as v`.execute(runtime.database.db)).rows[0]!.v;
+  const counts = await sql<{ n: number }>`select count(*) as n from worklist_items`.execute(
+    runtime.database.db,
+  );
+  await runtime.database.close();
+  const port = await freePort();
+  const server = await startServer(
+    ['--import', 'tsx', join(import.meta.dirname, 'worklist-server.ts')],
+    databaseUrl,
+    port,
+  );
+  try {
+    const results: ViewStats[] = [];
+    for (const view of ['mine', 'team', 'overdue', 'today', 'claimable', 'week'])
+      results.push(await measure(port, view, tokens));
+    const report = {
+      date: new Date().toISOString(),
+      command: `npm run bench:worklist -- ${process.argv.slice(2).join(' ')}`.trim(),
+      machine: machine(),
+      database: { dialect: db, version },
+      population: {
+        patients,
+        tasks,
+        openTasks: Number(counts.rows[0]!.n),
+        coordinators,
+        caseload: caseloadSize,
+      },
+      load: loaded,
+      worklist: { requestsPerView, concurrency, users: tokens.length, limit: 50, views: results },
+      target: { p95Ms: 20 },
+    };
+    const outDir = join(import.meta.dirname, 'results');
+    mkdirSync(outDir, { recursive: true });
+    const file = join(outDir, `${report.date.slice(0, 10)}-worklist-${db}-${patients}.json`);
+    writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(`[${db}] GET /api/worklist (p50 / p95 / p99 ms, req/s):`);
+    for (const r of results)
+      console.log(
+        `  ${r.view.padEnd(10)} ${r.p50} / ${r.p95} / ${r.p99}  ${r.requestsPerSecond} req/s  (${r.meanItems} items, ${r.meanCount} in view)`,
+      );
+    console.log(`[${db}] wrote ${file}`);
+  } finally {
+    server.kill('SIGTERM');
+  }
+}
+
+mkdirSync(root, { recursive: true });
+for (const db of values.db!.split(',')) {
+  if (db === 'postgres' && !(await reachable(pgUrl))) {
+    console.log(`PostgreSQL not reachable at ${pgUrl}: skipping`);
+    continue;
+  }
+  await runFor(db as 'sqlite' | 'postgres');
+}

@@ -1,0 +1,330 @@
+/**
+ * The worklist: a user's open tasks, ranked and explained, read from the worklist_items projection
+ * with the store's own access rule (`visibilityCondition` over the row's patient and sensitivity, so a
+ * nurse not related to a patient sees none of that patient's tasks), and audited as one search entry
+ * naming the tasks and patients returned. Also bulk reassignment, task by task through the store.
+ */
+import { type RawBuilder, sql } from 'kysely';
+import type { Role } from '../../access/access-context.js';
+import { type Grants, reachFor, relatedKinds, visibilityCondition } from '../../access/policy/visibility.js';
+import { badRequest } from '../../fhir/outcome.js';
+import type { ResourceStore } from '../../fhir/store/store.js';
+import type { WorklistItemTable } from '../../platform/database-schema.js';
+import { roleCodes } from '../tasks/tasks.rules.js';
+import { reassignTask } from '../tasks/tasks.service.js';
+import { displayName } from './worklist-projection.js';
+import {
+  explainRank,
+  type Factor,
+  type RankTime,
+  type Reason,
+  rankTime,
+  scoreSql,
+} from './worklists.rules.js';
+
+export const views = ['mine', 'team', 'claimable', 'overdue', 'today', 'week'] as const;
+export type View = (typeof views)[number];
+
+export interface WorklistQuery {
+  view: View;
+  patient?: string;
+  priority?: string[];
+  sort: 'rank' | 'due';
+  limit: number;
+  cursor?: string;
+}
+
+export interface WorklistItem {
+  taskId: string;
+  patient: { id: string; name?: string; age?: number; language?: string; interpreter?: boolean };
+  title: string;
+  reasons: Reason[];
+  dueAt?: string;
+  overdueDays: number;
+  owner?: { reference: string; display?: string };
+  ownerRole?: string;
+  priority: string;
+  status: string;
+  riskTier?: string;
+  score: number;
+  factors: Factor[];
+}
+
+export interface WorklistPage {
+  items: WorklistItem[];
+  counts: Record<View, number>;
+  next?: string;
+}
+
+/** Owners that are people: a task they own has been claimed (or given to them). */
+const PERSON_OWNER = sql`(w.owner_ref like 'Practitioner/%' or w.owner_ref like 'PractitionerRole/%')`;
+
+function activeNow(now: number): RawBuilder<unknown> {
+  return sql`(a.starts_ms is null or a.starts_ms <= ${now}) and (a.expires_ms is null or a.expires_ms > ${now})`;
+}
+
+/** The SQL condition of each view over a worklist_items row `w`. */
+function viewConditions(grants: Grants, time: RankTime): Record<View, RawBuilder<unknown>> {
+  const principals = grants.principals.length ? grants.principals : ['-'];
+  const people = grants.principals.filter((p) => /^(Practitioner|PractitionerRole)\//.test(p));
+  const teamPatients = sql`select a.patient_id from access_relationships a where a.principal in (${sql.join(principals)}) and a.kind = 'care-team' and ${activeNow(time.now)}`;
+  // Care teams the user is on, as `CareTeam/<id>` (the relationship's source is the CareTeam).
+  const myTeams = sql`select ${sql.lit('CareTeam/')} || r.id from access_relationships a join resources r on r.rid = a.source_rid where a.principal in (${sql.join(principals)}) and a.kind = 'care-team' and r.resource_type = 'CareTeam' and ${activeNow(time.now)}`;
+  const role = grants.role === 'system' ? undefined : (grants.role as Role);
+  const occupation = role ? roleCodes[role]?.code : undefined;
+  const mineRoles = [role ?? '-', ...(occupation ? [occupation] : [])];
+  const groups = grants.organizations.length ? grants.organizations : ['-'];
+  return {
+    mine: people.length ? sql`w.owner_ref in (${sql.join(people)})` : sql`1 = 0`,
+    team: sql`w.patient_id in (${teamPatients})`,
+    // As claimTask decides: not owned by a person, meant for the user's role (or any role), and owned
+    // by a team or organization the user belongs to, or by no one (then: the user's role, or their team's patient).
+    claimable: sql`((not ${PERSON_OWNER} or w.owner_ref is null) and (w.owner_role is null or w.owner_role in (${sql.join(mineRoles)})) and (w.owner_ref in (${myTeams}) or w.owner_ref in (${sql.join(groups)}) or (w.owner_ref is null and (w.owner_role is not null or w.patient_id in (${teamPatients})))))`,
+    overdue: sql`w.due_ms < ${time.now}`,
+    today: sql`(w.due_ms >= ${time.dayStarts[0]!} and w.due_ms < ${time.tomorrow})`,
+    week: sql`(w.due_ms >= ${time.dayStarts[0]!} and w.due_ms < ${time.weekEnd})`,
+  };
+}
+
+interface Cursor {
+  /** The instant the first page was ranked at: later pages rank at the same instant, so none repeat or go missing. */
+  at: number;
+  score: number;
+  due: number;
+  rid: number;
+}
+
+/** Sorts tasks without a due time after all the others. */
+const NO_DUE = 9e15;
+
+function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify(c)).toString('base64url');
+}
+
+function decodeCursor(value: string): Cursor {
+  try {
+    const c = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as Cursor;
+    if ([c.at, c.score, c.due, c.rid].every((n) => typeof n === 'number' && Number.isFinite(n))) return c;
+  } catch {
+    // answered below
+  }
+  throw badRequest('cursor: not a cursor this server handed out', 'cursor');
+}
+
+/** Above this many related patients the list is left to the subquery of the access rule. */
+const PATIENT_LIST_LIMIT = 5000;
+
+/**
+ * The store's access rule on worklist rows, led by the user's related patients as a list: the
+ * planner then reaches the rows through the (patient_id, due_ms) index for sure (PostgreSQL, seeing
+ * two IN-subqueries, otherwise may scan the whole table). The rule itself still applies unchanged.
+ */
+async function withPatientList(
+  store: ResourceStore,
+  grants: Grants,
+  now: number,
+): Promise<RawBuilder<unknown>> {
+  const visible = visibilityCondition(grants, 'Task', 'w', now);
+  if (reachFor(grants, 'Task', 'read') !== 'related' || grants.principals.length === 0) return visible;
+  const rows = await store.executor
+    .selectFrom('access_relationships as a')
+    .select('a.patient_id')
+    .distinct()
+    .where('a.principal', 'in', grants.principals)
+    .where('a.kind', 'in', relatedKinds)
+    .where((eb) => eb.or([eb('a.starts_ms', 'is', null), eb('a.starts_ms', '<=', now)]))
+    .where((eb) => eb.or([eb('a.expires_ms', 'is', null), eb('a.expires_ms', '>', now)]))
+    .limit(PATIENT_LIST_LIMIT + 1)
+    .execute();
+  if (rows.length > PATIENT_LIST_LIMIT) return visible;
+  if (rows.length === 0) return sql`1 = 0`;
+  const ids = rows.map((r) => r.patient_id);
+  const list =
+    store.database.dialect === 'postgres'
+      ? sql`w.patient_id = any(${ids}::text[])`
+      : sql`w.patient_id in (${sql.join(ids)})`;
+  return sql`(${list} and ${visible})`;
+}
+
+type Row = WorklistItemTable & { score: number; due_key: number };
+
+/** One page of a worklist view for the store's user, with the counts of every view; audited. */
+export async function queryWorklist(
+  store: ResourceStore,
+  timeZone: string,
+  query: WorklistQuery,
+): Promise<WorklistPage> {
+  const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
+  const time = rankTime(cursor?.at ?? store.options.clock.now().getTime(), timeZone);
+  return store.audited(
+    'search',
+    async (s) => {
+      const grants = await s.grants();
+      const ex = s.executor;
+      const visible = await withPatientList(s, grants, time.now);
+      const conditions = viewConditions(grants, time);
+      const filters: RawBuilder<unknown>[] = [visible, conditions[query.view]];
+      if (query.patient) filters.push(sql`w.patient_id = ${query.patient}`);
+      if (query.priority?.length) filters.push(sql`w.priority in (${sql.join(query.priority)})`);
+      const score = scoreSql('w', time);
+      let keyset = sql`1 = 1`;
+      if (cursor)
+        keyset =
+          query.sort === 'rank'
+            ? sql`(x.score < ${cursor.score} or (x.score = ${cursor.score} and (x.due_key > ${cursor.due} or (x.due_key = ${cursor.due} and x.rid > ${cursor.rid}))))`
+            : sql`(x.due_key > ${cursor.due} or (x.due_key = ${cursor.due} and x.rid > ${cursor.rid}))`;
+      const order = query.sort === 'rank' ? sql`x.score desc, x.due_key, x.rid` : sql`x.due_key, x.rid`;
+      const rows = (
+        await sql<Row>`select x.* from (select w.*, ${score} as score, coalesce(w.due_ms, ${NO_DUE}) as due_key from worklist_items w where ${sql.join(filters, sql` and `)}) x where ${keyset} order by ${order} limit ${query.limit + 1}`.execute(
+          ex,
+        )
+      ).rows;
+      const page = rows.slice(0, query.limit);
+      const last = page.at(-1);
+      const counted = sql.join(
+        views.map((v) => sql`sum(case when ${conditions[v]} then 1 else 0 end) as ${sql.ref(v)}`),
+        sql`, `,
+      );
+      const countRow = (
+        await sql<
+          Record<View, number | null>
+        >`select ${counted} from worklist_items w where ${visible}`.execute(ex)
+      ).rows[0];
+      const counts = Object.fromEntries(views.map((v) => [v, Number(countRow?.[v] ?? 0)])) as Record<
+        View,
+        number
+      >;
+      const names = await ownerNames(s, page);
+      return {
+        items: page.map((row) => present(row, time, names)),
+        counts,
+        ...(rows.length > query.limit && last
+          ? {
+              next: encodeCursor({
+                at: time.now,
+                score: Number(last.score),
+                due: Number(last.due_key),
+                rid: Number(last.rid),
+              }),
+            }
+          : {}),
+      };
+    },
+    (result) => ({
+      resources: result.items.map((i) => `Task/${i.taskId}`),
+      detail: `worklist view=${query.view}`,
+    }),
+    { detail: `worklist view=${query.view}` },
+  );
+}
+
+/** Names of the owners on a page whose Task did not carry a display (one query per owner type). */
+async function ownerNames(store: ResourceStore, rows: Row[]): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  const missing = [...new Set(rows.filter((r) => r.owner_ref && !r.owner_display).map((r) => r.owner_ref!))];
+  const byType = new Map<string, string[]>();
+  for (const ref of missing) {
+    const [type, id] = ref.split('/') as [string, string];
+    byType.set(type, [...(byType.get(type) ?? []), id]);
+  }
+  for (const [type, ids] of byType) {
+    const found = await store.executor
+      .selectFrom('resources')
+      .select(['id', 'content'])
+      .where('resource_type', '=', type)
+      .where('id', 'in', ids)
+      .where('deleted', '=', 0)
+      .execute();
+    for (const r of found) {
+      const resource = JSON.parse(r.content) as { name?: unknown };
+      const name =
+        typeof resource.name === 'string'
+          ? resource.name
+          : Array.isArray(resource.name)
+            ? displayName({ name: resource.name })
+            : null;
+      if (name) names.set(`${type}/${r.id}`, name);
+    }
+  }
+  return names;
+}
+
+function ageOn(birthDate: string | null, now: number): number | undefined {
+  const m = birthDate?.match(/^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?/);
+  if (!m) return undefined;
+  const today = new Date(now);
+  let age = today.getUTCFullYear() - Number(m[1]);
+  const month = Number(m[2] ?? 1);
+  const day = Number(m[3] ?? 1);
+  if (today.getUTCMonth() + 1 < month || (today.getUTCMonth() + 1 === month && today.getUTCDate() < day))
+    age--;
+  return age;
+}
+
+function present(row: Row, time: RankTime, names: Map<string, string>): WorklistItem {
+  const facts = {
+    ...row,
+    due_ms: row.due_ms === null ? null : Number(row.due_ms),
+    discharged_ms: row.discharged_ms === null ? null : Number(row.discharged_ms),
+    contact_from: row.contact_from === null ? null : Number(row.contact_from),
+    contact_to: row.contact_to === null ? null : Number(row.contact_to),
+    interpreter: Number(row.interpreter),
+  };
+  const rank = explainRank(facts, time);
+  const age = ageOn(row.birth_date, time.now);
+  return {
+    taskId: row.task_id,
+    patient: {
+      id: row.patient_id,
+      ...(row.patient_name ? { name: row.patient_name } : {}),
+      ...(age !== undefined ? { age } : {}),
+      ...(row.language ? { language: row.language } : {}),
+      ...(facts.interpreter ? { interpreter: true } : {}),
+    },
+    title: row.title,
+    reasons: rank.reasons,
+    ...(facts.due_ms !== null ? { dueAt: new Date(facts.due_ms).toISOString() } : {}),
+    overdueDays: rank.overdueDays,
+    ...(row.owner_ref
+      ? {
+          owner: {
+            reference: row.owner_ref,
+            ...((row.owner_display ?? names.get(row.owner_ref))
+              ? { display: (row.owner_display ?? names.get(row.owner_ref))! }
+              : {}),
+          },
+        }
+      : {}),
+    ...(row.owner_role ? { ownerRole: row.owner_role } : {}),
+    priority: row.priority,
+    status: row.status,
+    ...(row.risk_tier ? { riskTier: row.risk_tier } : {}),
+    score: rank.score,
+    factors: rank.factors,
+  };
+}
+
+/** Owners a task may be given to. */
+export const ownerPattern = /^(Practitioner|PractitionerRole|CareTeam|Organization)\/[A-Za-z0-9\-.]{1,64}$/;
+
+/**
+ * Gives each task to `owner` through the tasks workflow (`reassignTask`: one audited `reassign` per
+ * task, naming the old and new owner), all in one transaction: every task moves or none does.
+ */
+export async function reassignTasks(
+  store: ResourceStore,
+  taskIds: string[],
+  owner: string,
+  reason?: string,
+): Promise<{ updated: number }> {
+  if (!ownerPattern.test(owner))
+    throw badRequest(
+      'owner: must be a Practitioner, PractitionerRole, CareTeam or Organization reference',
+      'owner',
+    );
+  const ids = [...new Set(taskIds)];
+  return store.transaction(async (tx) => {
+    for (const id of ids) await reassignTask(tx, id, { owner, ...(reason ? { reason } : {}) });
+    return { updated: ids.length };
+  });
+}

@@ -1,0 +1,180 @@
+/**
+ * A goal's progress: the measured series as a small line chart against the target line, the status in
+ * words with its explanation, and — for screen readers — the same numbers as a visually hidden table
+ * (the chart itself is hidden from them, since a picture of a line says nothing aloud).
+ */
+import { Badge, Group, Stack, Text } from '@mantine/core';
+import {
+  CartesianGrid,
+  Line,
+  LineChart,
+  ReferenceLine,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
+import { formatDate } from '../fhir-format';
+import { tone } from '../theme';
+import { type GoalProgress, type GoalStatus, targetText, unitText } from '../workspace/workspace-api';
+
+const statusWords: Record<GoalStatus, { label: string; symbol: string; color: string }> = {
+  achieved: { label: 'Achieved', symbol: '✓', color: tone.ok },
+  improving: { label: 'Improving', symbol: '↗', color: tone.info },
+  worsening: { label: 'Worsening', symbol: '↘', color: tone.danger },
+  'no-change': { label: 'No change', symbol: '→', color: tone.neutral },
+  'no-data': { label: 'No data yet', symbol: '?', color: tone.neutral },
+};
+
+export function GoalStatusBadge({ status }: { status: GoalStatus }) {
+  const s = statusWords[status] ?? statusWords['no-data'];
+  return (
+    <Badge variant="outline" color={s.color} tt="none" data-testid="goal-status">
+      <span aria-hidden="true">{s.symbol} </span>
+      {s.label}
+    </Badge>
+  );
+}
+
+export function GoalProgressView({ description, progress }: { description: string; progress: GoalProgress }) {
+  const parts = progress.measures && progress.measures.length > 1 ? progress.measures : [progress];
+  return (
+    <Stack gap={4} data-testid="goal">
+      <Group justify="space-between" wrap="nowrap" align="flex-start" gap="xs">
+        <Text size="sm" fw={600}>
+          {description}
+        </Text>
+        <GoalStatusBadge status={progress.status} />
+      </Group>
+      <Text size="sm" data-testid="goal-explanation">
+        {progress.explanation}
+      </Text>
+      {parts.map((part) => (
+        <MeasureChart
+          key={part.measure?.loinc ?? 'only'}
+          label={parts.length > 1 ? (part.measure?.display ?? description) : description}
+          progress={part}
+        />
+      ))}
+    </Stack>
+  );
+}
+
+/** One measure's series against its target: a line chart for the eye and a table for screen readers. */
+function MeasureChart({ label, progress }: { label: string; progress: GoalProgress }) {
+  const bound = progress.target && 'value' in progress.target ? progress.target : undefined;
+  const range = progress.target && 'low' in progress.target ? progress.target : undefined;
+  const lines = bound ? [bound.value] : range ? [range.low, range.high] : [];
+  const data = [...progress.series]
+    .sort((a, b) => a.date.localeCompare(b.date))
+    .map((p) => ({ date: p.date, t: new Date(p.date).getTime(), value: p.value }));
+  const unit = unitText(progress.latest?.unit ?? bound?.unit ?? range?.unit);
+  const values = data.map((d) => d.value).concat(lines);
+  const min = values.length ? Math.min(...values) : 0;
+  const max = values.length ? Math.max(...values) : 1;
+  const pad = (max - min || Math.abs(max) || 1) * 0.15;
+  const span = max - min + 2 * pad;
+  // Whole numbers for wide ranges (blood pressure), one decimal for narrow ones (HbA1c).
+  const domain =
+    span > 10
+      ? [Math.floor(min - pad), Math.ceil(max + pad)]
+      : [Math.floor((min - pad) * 10) / 10, Math.ceil((max + pad) * 10) / 10];
+  return (
+    <Stack gap={2}>
+      <Text size="xs" c="dimmed">
+        {label !== progress.measure?.display && progress.measure ? `${progress.measure.display}: ` : ''}
+        Target {targetText(progress.target)}
+        {progress.latest &&
+          ` · latest ${progress.latest.value} ${unit} on ${formatDate(progress.latest.date)}`}
+      </Text>
+      {data.length === 0 && (
+        <Text size="xs" c="dimmed">
+          No results yet: the chart appears with the first measurement.
+        </Text>
+      )}
+      {data.length > 0 && (
+        <>
+          <div aria-hidden="true" className="goal-chart" data-testid="goal-chart">
+            <ResponsiveContainer width="100%" height={130}>
+              <LineChart
+                data={data}
+                margin={{ top: 8, right: 12, bottom: 0, left: 0 }}
+                accessibilityLayer={false}
+              >
+                <CartesianGrid stroke="#e9ecef" vertical={false} />
+                <XAxis
+                  dataKey="t"
+                  type="number"
+                  scale="time"
+                  domain={['dataMin', 'dataMax']}
+                  tickFormatter={(t: number) =>
+                    new Date(t).toLocaleDateString('en-US', { month: 'short', year: '2-digit' })
+                  }
+                  tick={{ fontSize: 11, fill: '#495057' }}
+                  minTickGap={24}
+                />
+                <YAxis
+                  domain={domain}
+                  tick={{ fontSize: 11, fill: '#495057' }}
+                  tickFormatter={(v: number) => (span > 10 ? String(Math.round(v)) : v.toFixed(1))}
+                  width={40}
+                />
+                <Tooltip
+                  labelFormatter={(t) => formatDate(new Date(Number(t)).toISOString())}
+                  formatter={(v) => [`${v} ${unit}`, 'Value']}
+                />
+                {lines.map((y, i) => (
+                  <ReferenceLine
+                    key={y}
+                    y={y}
+                    stroke={tone.ok}
+                    strokeDasharray="5 4"
+                    label={
+                      i === 0
+                        ? {
+                            value: `target ${targetText(progress.target)}`,
+                            position: 'insideTopRight',
+                            fontSize: 11,
+                            fill: tone.ok,
+                          }
+                        : undefined
+                    }
+                  />
+                ))}
+                <Line
+                  type="linear"
+                  dataKey="value"
+                  stroke="#1864ab"
+                  strokeWidth={2}
+                  dot={{ r: 3 }}
+                  isAnimationActive={false}
+                />
+              </LineChart>
+            </ResponsiveContainer>
+          </div>
+          <table className="visually-hidden" data-testid="goal-table">
+            <caption>
+              {label}: measured values against the target {targetText(progress.target)}
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">Date</th>
+                <th scope="col">Value</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.map((d) => (
+                <tr key={d.date}>
+                  <td>{formatDate(d.date)}</td>
+                  <td>
+                    {d.value} {unit}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </Stack>
+  );
+}
