@@ -3,9 +3,11 @@
  * server process to measure over HTTP, PostgreSQL reachability, rounding.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, freemem, totalmem } from 'node:os';
 import pg from 'pg';
+import { dropPostgresSchema } from '../src/platform/database.js';
 
 /** The machine the figures were measured on. */
 export function machine() {
@@ -71,4 +73,34 @@ export function freePort(): Promise<number> {
 
 export function round(n: number): number {
   return Math.round(n * 10) / 10;
+}
+
+/** Where a benchmark's data lives: an SQLite file, or a schema of its own on the PostgreSQL server. */
+export function benchDatabaseUrl(
+  db: 'sqlite' | 'postgres',
+  sqlitePath: string,
+  pgUrl: string,
+  pgSchema: string,
+): string {
+  return db === 'sqlite'
+    ? `sqlite:${sqlitePath}`
+    : `${pgUrl}${pgUrl.includes('?') ? '&' : '?'}options=-c%20search_path%3D${pgSchema}`;
+}
+
+/** Empties the benchmark's database before a load: removes the SQLite file, or recreates the schema. */
+export async function resetBenchDatabase(
+  db: 'sqlite' | 'postgres',
+  sqlitePath: string,
+  pgUrl: string,
+  pgSchema: string,
+): Promise<void> {
+  if (db === 'sqlite') {
+    for (const suffix of ['', '-wal', '-shm']) rmSync(sqlitePath + suffix, { force: true });
+    return;
+  }
+  await dropPostgresSchema(pgUrl, pgSchema);
+  const client = new pg.Client({ connectionString: pgUrl });
+  await client.connect();
+  await client.query(`create schema ${pgSchema}`);
+  await client.end();
 }

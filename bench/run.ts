@@ -7,19 +7,25 @@
  *                    [--tasks-per-patient 2] [--search-only]
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { createToken } from '../src/access/identity/tokens.js';
 import { createUser } from '../src/access/identity/users.service.js';
 import { openRuntime, type Runtime } from '../src/cli/runtime.js';
 import { importFiles } from '../src/fhir/import/import-files.js';
 import type { ResourceStore } from '../src/fhir/store/store.js';
 import { generatePopulation } from '../src/generator/generate-population.js';
-import { dropPostgresSchema } from '../src/platform/database.js';
-import { freePort, machine, reachable, round, startServer } from './bench-support.js';
+import {
+  benchDatabaseUrl,
+  freePort,
+  machine,
+  reachable,
+  resetBenchDatabase,
+  round,
+  startServer,
+} from './bench-support.js';
 import { addWorklistTasks } from './worklist-tasks.js';
 
 const { values } = parseArgs({
@@ -75,21 +81,10 @@ async function main(): Promise<void> {
 
 async function runFor(db: 'sqlite' | 'postgres'): Promise<void> {
   const sqlitePath = join(root, `bench-${patients}.db`);
-  const databaseUrl =
-    db === 'sqlite'
-      ? `sqlite:${sqlitePath}`
-      : `${pgUrl}${pgUrl.includes('?') ? '&' : '?'}options=-c%20search_path%3D${pgSchema}`;
+  const databaseUrl = benchDatabaseUrl(db, sqlitePath, pgUrl, pgSchema);
   let importResult: Record<string, unknown> | undefined;
   if (!values['search-only']) {
-    if (db === 'sqlite')
-      for (const suffix of ['', '-wal', '-shm']) rmSync(sqlitePath + suffix, { force: true });
-    else {
-      await dropPostgresSchema(pgUrl, pgSchema);
-      const client = new pg.Client({ connectionString: pgUrl });
-      await client.connect();
-      await client.query(`create schema ${pgSchema}`);
-      await client.end();
-    }
+    await resetBenchDatabase(db, sqlitePath, pgUrl, pgSchema);
     const runtime = await openRuntime({ databaseUrl });
     console.log(`[${db}] importing ${populationDir}`);
     const started = performance.now();

@@ -16,12 +16,11 @@
  * Search index rows and history are therefore not written (the worklist reads neither).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CareTeam, Patient, Practitioner, Resource, RiskAssessment, Task } from 'fhir/r4.js';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { createToken } from '../src/access/identity/tokens.js';
 import { createUser } from '../src/access/identity/users.service.js';
 import { deriveRelationships } from '../src/access/policy/relationships.js';
@@ -33,9 +32,16 @@ import {
   worklistRow,
 } from '../src/modules/worklists/worklist-projection.js';
 import { bulkInsert } from '../src/platform/bulk-insert.js';
-import { dropPostgresSchema } from '../src/platform/database.js';
 import type { WorklistItemTable } from '../src/platform/database-schema.js';
-import { freePort, machine, reachable, round, startServer } from './bench-support.js';
+import {
+  benchDatabaseUrl,
+  freePort,
+  machine,
+  reachable,
+  resetBenchDatabase,
+  round,
+  startServer,
+} from './bench-support.js';
 
 const { values } = parseArgs({
   options: {
@@ -394,21 +400,10 @@ async function measure(port: number, view: string, tokens: string[]): Promise<Vi
 
 async function runFor(db: 'sqlite' | 'postgres'): Promise<void> {
   const sqlitePath = join(root, `worklist-${patients}-${tasks}.db`);
-  const databaseUrl =
-    db === 'sqlite'
-      ? `sqlite:${sqlitePath}`
-      : `${pgUrl}${pgUrl.includes('?') ? '&' : '?'}options=-c%20search_path%3D${pgSchema}`;
+  const databaseUrl = benchDatabaseUrl(db, sqlitePath, pgUrl, pgSchema);
   let loaded: Record<string, unknown> | string = 'skipped (--search-only)';
   if (!values['search-only']) {
-    if (db === 'sqlite')
-      for (const suffix of ['', '-wal', '-shm']) rmSync(sqlitePath + suffix, { force: true });
-    else {
-      await dropPostgresSchema(pgUrl, pgSchema);
-      const client = new pg.Client({ connectionString: pgUrl });
-      await client.connect();
-      await client.query(`create schema ${pgSchema}`);
-      await client.end();
-    }
+    await resetBenchDatabase(db, sqlitePath, pgUrl, pgSchema);
     const runtime = await openRuntime({ databaseUrl });
     loaded = await load(runtime);
     await runtime.database.close();
