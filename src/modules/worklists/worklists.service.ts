@@ -163,37 +163,44 @@ export async function queryWorklist(
       const ex = s.executor;
       const visible = await withPatientList(s, grants, time.now);
       const conditions = viewConditions(grants, time);
-      const filters: RawBuilder<unknown>[] = [visible, conditions[query.view]];
-      if (query.patient) filters.push(sql`w.patient_id = ${query.patient}`);
-      if (query.priority?.length) filters.push(sql`w.priority in (${sql.join(query.priority)})`);
-      const score = scoreSql('w', time);
-      let keyset = sql`1 = 1`;
-      if (cursor)
-        keyset =
-          query.sort === 'rank'
-            ? sql`(x.score < ${cursor.score} or (x.score = ${cursor.score} and (x.due_key > ${cursor.due} or (x.due_key = ${cursor.due} and x.rid > ${cursor.rid}))))`
-            : sql`(x.due_key > ${cursor.due} or (x.due_key = ${cursor.due} and x.rid > ${cursor.rid}))`;
-      const order = query.sort === 'rank' ? sql`x.score desc, x.due_key, x.rid` : sql`x.due_key, x.rid`;
-      const rows = (
-        await sql<Row>`select x.* from (select w.*, ${score} as score, coalesce(w.due_ms, ${NO_DUE}) as due_key from worklist_items w where ${sql.join(filters, sql` and `)}) x where ${keyset} order by ${order} limit ${query.limit + 1}`.execute(
+      // One statement: the visible rows once (with each view's condition as a flag), then the page
+      // and the counts of every view over them, so the access rule runs once per request.
+      const flag = (v: View) => sql.ref(`v.in_${v}`);
+      const filters: RawBuilder<unknown>[] = [sql`${flag(query.view)} = 1`];
+      if (query.patient) filters.push(sql`v.patient_id = ${query.patient}`);
+      if (query.priority?.length) filters.push(sql`v.priority in (${sql.join(query.priority)})`);
+      const score = scoreSql('v', time);
+      const keyset = !cursor
+        ? sql`1 = 1`
+        : query.sort === 'rank'
+          ? sql`(v.score < ${cursor.score} or (v.score = ${cursor.score} and (v.due_key > ${cursor.due} or (v.due_key = ${cursor.due} and v.rid > ${cursor.rid}))))`
+          : sql`(v.due_key > ${cursor.due} or (v.due_key = ${cursor.due} and v.rid > ${cursor.rid}))`;
+      const order = (a: string) =>
+        query.sort === 'rank'
+          ? sql`${sql.ref(`${a}.score`)} desc, ${sql.ref(`${a}.due_key`)}, ${sql.ref(`${a}.rid`)}`
+          : sql`${sql.ref(`${a}.due_key`)}, ${sql.ref(`${a}.rid`)}`;
+      const flags = sql.join(
+        views.map((v) => sql`case when ${conditions[v]} then 1 else 0 end as ${sql.ref(`in_${v}`)}`),
+        sql`, `,
+      );
+      const counted = sql.join(
+        views.map((v) => sql`coalesce(sum(${flag(v)}), 0) as ${sql.ref(`count_${v}`)}`),
+        sql`, `,
+      );
+      const result = (
+        await sql<
+          Row & Record<`count_${View}`, number | string>
+        >`with v as materialized (select w.rid, w.patient_id, w.priority, w.due_ms, w.risk_tier, w.contact_from, w.contact_to, ${flags} from worklist_items w where ${visible}), c as (select ${counted} from v), z as (select v.* from (select v.rid, ${score} as score, coalesce(v.due_ms, ${NO_DUE}) as due_key from v where ${sql.join(filters, sql` and `)}) v where ${keyset} order by ${order('v')} limit ${query.limit + 1}), p as (select w.*, z.score, z.due_key from z join worklist_items w on w.rid = z.rid) select p.*, c.* from c left join p on 1 = 1 order by ${order('p')}`.execute(
           ex,
         )
       ).rows;
+      const countRow = result[0];
+      const counts = Object.fromEntries(
+        views.map((v) => [v, Number(countRow?.[`count_${v}`] ?? 0)]),
+      ) as Record<View, number>;
+      const rows = result.filter((r) => r.rid !== null && r.rid !== undefined);
       const page = rows.slice(0, query.limit);
       const last = page.at(-1);
-      const counted = sql.join(
-        views.map((v) => sql`sum(case when ${conditions[v]} then 1 else 0 end) as ${sql.ref(v)}`),
-        sql`, `,
-      );
-      const countRow = (
-        await sql<
-          Record<View, number | null>
-        >`select ${counted} from worklist_items w where ${visible}`.execute(ex)
-      ).rows[0];
-      const counts = Object.fromEntries(views.map((v) => [v, Number(countRow?.[v] ?? 0)])) as Record<
-        View,
-        number
-      >;
       const names = await ownerNames(s, page);
       return {
         items: page.map((row) => present(row, time, names)),

@@ -8,6 +8,7 @@ import {
   Anchor,
   Button,
   Group,
+  List,
   Modal,
   NativeSelect,
   Paper,
@@ -97,6 +98,7 @@ function CarePlanCard({ plan, patientId }: { plan: CarePlanView; patientId: stri
   };
   const [editing, setEditing] = useState(false);
   const [showRevisions, setShowRevisions] = useState(false);
+  const clinicalGoals = plan.goals.filter((g) => !isPatientPriority(g.goal));
   return (
     <Paper withBorder p="xs" bg="gray.0" data-testid="care-plan">
       <Stack gap="xs">
@@ -132,16 +134,17 @@ function CarePlanCard({ plan, patientId }: { plan: CarePlanView; patientId: stri
         </Group>
         {cp.description && <Text size="sm">{cp.description}</Text>}
         {showRevisions && <Revisions planId={cp.id} />}
+        <PatientVoice plan={plan} />
         <Title order={4} size="sm">
           Goals
         </Title>
-        {plan.goals.length === 0 ? (
+        {clinicalGoals.length === 0 ? (
           <Text size="sm" c="dimmed">
             No goals on this plan.
           </Text>
         ) : (
           <SimpleGrid cols={{ base: 1, lg: 2 }} spacing="sm">
-            {plan.goals.map(({ goal, progress }) => (
+            {clinicalGoals.map(({ goal, progress }) => (
               <Paper key={goal.id} withBorder p="xs">
                 <GoalProgressView
                   description={
@@ -205,6 +208,125 @@ function CarePlanCard({ plan, patientId }: { plan: CarePlanView; patientId: stri
         />
       )}
     </Paper>
+  );
+}
+
+const SD = 'https://careloop.org/fhir/StructureDefinition';
+/** CareLoop's CarePlan extensions (src/modules/care-plans/care-plans.rules.ts). */
+const ext = {
+  agreement: `${SD}/patient-agreement`,
+  preferences: `${SD}/patient-preferences`,
+  barrier: `${SD}/barrier`,
+};
+
+interface Extension {
+  url: string;
+  valueString?: string;
+  valueBoolean?: boolean;
+  valueDateTime?: string;
+  extension?: Extension[];
+}
+
+/** A goal the patient expressed ("what matters to me"), not a clinical target. */
+function isPatientPriority(goal: CarePlanView['goals'][number]['goal']): boolean {
+  const by = (goal as { expressedBy?: { reference?: string } }).expressedBy?.reference;
+  return by?.startsWith('Patient/') ?? false;
+}
+
+/** What matters to the patient, their preferences, the barriers named and whether they agreed. */
+function PatientVoice({ plan }: { plan: CarePlanView }) {
+  const extensions = ((plan.carePlan as { extension?: Extension[] }).extension ?? []) as Extension[];
+  const priorities = plan.goals
+    .filter((g) => isPatientPriority(g.goal))
+    .filter((g) => {
+      const status = (g.goal as { lifecycleStatus?: string }).lifecycleStatus;
+      return status !== 'cancelled' && status !== 'entered-in-error';
+    })
+    .map((g) => (g.goal as { description?: { text?: string } }).description?.text ?? '')
+    .filter(Boolean);
+  const barriers = extensions
+    .filter((e) => e.url === ext.barrier && e.valueString)
+    .map((e) => e.valueString as string);
+  const prefs = extensions.find((e) => e.url === ext.preferences)?.extension ?? [];
+  const prefLabels: Record<string, string> = {
+    language: 'Language',
+    contact: 'Contact by',
+    times: 'Best times',
+  };
+  const preferences = prefs
+    .filter((p) => p.valueString)
+    .map((p) => `${prefLabels[p.url] ?? p.url}: ${p.valueString}`);
+  const agreementParts = extensions.find((e) => e.url === ext.agreement)?.extension;
+  const part = (url: string) => agreementParts?.find((p) => p.url === url);
+  if (!priorities.length && !barriers.length && !preferences.length && !agreementParts) return null;
+  const agreed = part('agreed')?.valueBoolean;
+  const agreedOn = part('date')?.valueDateTime;
+  const note = part('note')?.valueString;
+  return (
+    <SimpleGrid cols={{ base: 1, md: 2 }} spacing="xs" data-testid="care-plan-patient-voice">
+      <Stack gap={2}>
+        <Title order={4} size="sm">
+          What matters to the patient
+        </Title>
+        {priorities.length ? (
+          <List size="sm" spacing={0} data-testid="care-plan-priorities">
+            {priorities.map((text) => (
+              <List.Item key={text}>{text}</List.Item>
+            ))}
+          </List>
+        ) : (
+          <Text size="sm" c="dimmed">
+            No priorities recorded. Ask the patient what matters most to them and add it when editing the
+            plan.
+          </Text>
+        )}
+      </Stack>
+      <Stack gap={2}>
+        <Title order={4} size="sm">
+          Agreement
+        </Title>
+        <Text size="sm" data-testid="care-plan-agreement">
+          {agreed === undefined
+            ? 'Not recorded whether the patient agreed to this plan.'
+            : `${agreed ? 'The patient agreed to this plan' : 'The patient did not agree to this plan'}${
+                agreedOn ? ` on ${formatDate(agreedOn)}` : ''
+              }.`}
+          {note ? ` Note: ${note}` : ''}
+        </Text>
+      </Stack>
+      <Stack gap={2}>
+        <Title order={4} size="sm">
+          Barriers
+        </Title>
+        {barriers.length ? (
+          <List size="sm" spacing={0} data-testid="care-plan-barriers">
+            {barriers.map((b) => (
+              <List.Item key={b}>{b}</List.Item>
+            ))}
+          </List>
+        ) : (
+          <Text size="sm" c="dimmed">
+            No barriers recorded.
+          </Text>
+        )}
+      </Stack>
+      <Stack gap={2}>
+        <Title order={4} size="sm">
+          Preferences
+        </Title>
+        {preferences.length ? (
+          <List size="sm" spacing={0} data-testid="care-plan-preferences">
+            {preferences.map((p) => (
+              <List.Item key={p}>{p}</List.Item>
+            ))}
+          </List>
+        ) : (
+          <Text size="sm" c="dimmed">
+            No contact preferences recorded.
+          </Text>
+        )}
+      </Stack>
+    </SimpleGrid>
   );
 }
 

@@ -1,7 +1,7 @@
 /**
  * The patient chart: a banner (name, age, sex, language and interpreter need, MRN) over the sections
  * that exist today — care plans with goal progress, open tasks, active problems, active medications,
- * care team (editable), recent encounters, recent observations — read from the FHIR and workspace
+ * care team (editable), recent encounters, recent observations, and a filterable timeline — read from the FHIR and workspace
  * APIs, which only answer for patients the user may see.
  */
 
@@ -47,6 +47,7 @@ import { BreakGlassDialog, EmergencyNotice } from './break-glass-dialog';
 import { CareTeamSection } from './care-team-section';
 import { ChartSection } from './chart-section';
 import { OpenTasksSection } from './open-tasks-section';
+import { TimelineSection } from './timeline-section';
 
 export function PatientChartPage() {
   const { id } = useParams<{ id: string }>();
@@ -188,6 +189,7 @@ export function PatientChartPage() {
           />
         )}
       </ChartSection>
+      <TimelineSection patientId={id} />
     </Stack>
   );
 }
