@@ -17,6 +17,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CareTeam, Patient, Practitioner, Resource, RiskAssessment, Task } from 'fhir/r4.js';
@@ -352,6 +353,8 @@ interface ViewStats {
   requestsPerSecond: number;
   meanItems: number;
   meanCount: number;
+  /** 1-minute load average before and after the view was measured (the machine may be shared). */
+  loadAverage: [number, number];
 }
 
 async function measure(port: number, view: string, tokens: string[]): Promise<ViewStats> {
@@ -368,6 +371,7 @@ async function measure(port: number, view: string, tokens: string[]): Promise<Vi
     return body;
   };
   for (let i = 0; i < 10; i++) await get(i);
+  const loadBefore = round(loadavg()[0]!);
   const started = performance.now();
   let next = 0;
   const worker = async () => {
@@ -395,6 +399,7 @@ async function measure(port: number, view: string, tokens: string[]): Promise<Vi
     requestsPerSecond: Math.round(latencies.length / seconds),
     meanItems: round(items / latencies.length),
     meanCount: round(counted / latencies.length),
+    loadAverage: [loadBefore, round(loadavg()[0]!)],
   };
 }
 
@@ -463,7 +468,7 @@ async function runFor(db: 'sqlite' | 'postgres'): Promise<void> {
     console.log(`[${db}] GET /api/worklist (p50 / p95 / p99 ms, req/s):`);
     for (const r of results)
       console.log(
-        `  ${r.view.padEnd(10)} ${r.p50} / ${r.p95} / ${r.p99}  ${r.requestsPerSecond} req/s  (${r.meanItems} items, ${r.meanCount} in view)`,
+        `  ${r.view.padEnd(10)} ${r.p50} / ${r.p95} / ${r.p99}  ${r.requestsPerSecond} req/s  (${r.meanItems} items, ${r.meanCount} in view; load ${r.loadAverage.join(' → ')})`,
       );
     console.log(`[${db}] wrote ${file}`);
   } finally {

@@ -34,6 +34,10 @@ const commands: Record<string, { summary: string; run: (args: string[]) => Promi
     summary: 'list the recurring jobs or run one now (jobs list | run <name>)',
     run: async (a) => (await import('./jobs.command.js')).jobsCommand(a),
   },
+  hl7: {
+    summary: 'the HL7 v2 message log: dead letters and replay (hl7 list | replay <id>)',
+    run: async (a) => (await import('./hl7.command.js')).hl7Command(a),
+  },
   generate: {
     summary: 'write a synthetic population as FHIR bundles',
     run: async (a) => (await import('./generate.command.js')).generateCommand(a),

@@ -4,6 +4,11 @@
  */
 import { createDemoUsers } from '../access/identity/demo-users.js';
 import { loadDemoData } from '../generator/demo-data.js';
+import { hl7HandlersFor } from '../integrations/hl7/hl7-handlers.js';
+import { createHl7Intake } from '../integrations/hl7/hl7-intake.js';
+import { startConfiguredMllp } from '../integrations/hl7/mllp-listener.js';
+import { ensureInstruments } from '../modules/assessments/questionnaires.js';
+import { feedDemoTransitions } from '../modules/transitions/demo-transitions.js';
 import { systemClock } from '../platform/clock.js';
 import { createScheduler, registerJobs } from '../platform/jobs/scheduler.js';
 import { buildApp } from '../server/app.js';
@@ -14,7 +19,8 @@ import { openRuntime } from './runtime.js';
 const help = `usage: careloop serve [--demo] [--demo-patients N]
 
 Serves the web app and the FHIR R4 API on PORT (default 8080) over DATABASE_URL
-(default sqlite:./data/careloop.db), applying migrations first.
+(default sqlite:./data/careloop.db), applying migrations first, and HL7 v2 over MLLP on
+CARELOOP_MLLP_PORT (default 2575; off turns it off).
   --demo              load a generated demo population when the database is empty, and
                       demo sign-ins (one per role) when there are no users
   --demo-patients N   size of that population (default 250)`;
@@ -37,6 +43,8 @@ export async function serveCommand(args: string[]): Promise<number> {
   const runtime = await openRuntime();
   const { config, database } = runtime;
   const { app, store } = await buildApp(config, { database, clock: systemClock, logger: true });
+  // The shipped screening instruments (PHQ-2/9, GAD-7, AHC HRSN, STEADI), once per url + version.
+  await ensureInstruments(store);
   if (runtime.applied.length)
     app.log.info(`applied migrations ${runtime.applied.join(', ')} to ${database.description}`);
   if (values.demo) {
@@ -52,8 +60,22 @@ export async function serveCommand(args: string[]): Promise<number> {
       app.log.info(
         `demo sign-ins (password "${demo.password}"): ${demo.users.map((u) => `${u.role} ${u.email}`).join(', ')}`,
       );
+    const coordinator = demo?.users.find((u) => u.role === 'care-coordinator')?.resource;
+    if (loaded && coordinator) {
+      // Recent hospital stays through the real HL7 intake: the transitions board has work on day one.
+      const intake = createHl7Intake({
+        store,
+        handlers: hl7HandlersFor(config),
+        timeZone: config.timeZone,
+        clock: systemClock,
+      });
+      const sent = await feedDemoTransitions(store, intake, coordinator);
+      app.log.info(`fed ${sent} demo ADT messages (recent admissions and discharges) through the HL7 intake`);
+    }
   }
   await app.listen({ port: config.port, host: config.host });
+  // HL7 v2 feeds over MLLP (CARELOOP_MLLP_PORT, default 2575; off turns it off).
+  const mllp = await startConfiguredMllp(config, store, app.log);
   // Recurring jobs (overdue escalation, ...) act as Device/careloop-jobs on the store's clock.
   const scheduler = await createScheduler({
     database,
@@ -78,6 +100,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     process.once('SIGTERM', stop);
   });
   app.log.info('stopping');
+  await mllp?.close();
   await scheduler.stop();
   await app.close();
   await database.close();

@@ -3,6 +3,7 @@
  * a bad value stops start-up with one line naming the variable and the reason.
  */
 import { z } from 'zod';
+import { isIsoDate } from './business-calendar.js';
 
 export interface Config {
   /** `sqlite:PATH`, `sqlite::memory:` or `postgres://...`. */
@@ -31,6 +32,12 @@ export interface Config {
   sessionIdleMinutes: number;
   /** IANA time zone of the care organization: day boundaries ("due today", "this week") are drawn in it. */
   timeZone: string;
+  /** Holidays that are not business days (TCM contact, task due dates): the public list plus the organization's own. */
+  holidays: { calendar: 'us-federal' | 'none'; extra: string[] };
+  /** Port of the HL7 v2 MLLP listener started by `careloop serve`; undefined when turned off. */
+  mllpPort?: number;
+  /** PEM files of the MLLP listener's TLS certificate and key (TLS instead of plain TCP when set). */
+  mllpTls?: { certPath: string; keyPath: string };
 }
 
 const envSchema = z.object({
@@ -69,6 +76,27 @@ const envSchema = z.object({
     .string()
     .default('America/New_York')
     .refine(isTimeZone, { message: 'must be an IANA time zone such as America/New_York' }),
+  CARELOOP_MLLP_PORT: z
+    .string()
+    .default('2575')
+    .refine((v) => v === 'off' || (/^\d{1,5}$/.test(v) && Number(v) <= 65535), {
+      message: 'must be a port number, or 0 or off to turn the HL7 MLLP listener off',
+    }),
+  CARELOOP_MLLP_TLS_CERT: z.string().min(1).optional(),
+  CARELOOP_MLLP_TLS_KEY: z.string().min(1).optional(),
+  CARELOOP_HOLIDAYS: z.enum(['us-federal', 'none']).default('us-federal'),
+  CARELOOP_EXTRA_HOLIDAYS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((d) => d.trim())
+        .filter(Boolean),
+    )
+    .refine((list) => list.every(isIsoDate), {
+      message: 'must be a comma-separated list of dates as YYYY-MM-DD such as 2026-12-24',
+    }),
 });
 
 function isTimeZone(zone: string): boolean {
@@ -94,6 +122,10 @@ export function loadConfig(
     throw new ConfigError(`invalid configuration: ${issue.path.join('.')} ${issue.message}`);
   }
   const e = parsed.data;
+  if (!e.CARELOOP_MLLP_TLS_CERT !== !e.CARELOOP_MLLP_TLS_KEY)
+    throw new ConfigError(
+      'invalid configuration: CARELOOP_MLLP_TLS_CERT and CARELOOP_MLLP_TLS_KEY must be set together',
+    );
   return {
     databaseUrl: e.DATABASE_URL,
     port: e.PORT,
@@ -108,6 +140,14 @@ export function loadConfig(
     rateLimitPerMinute: e.CARELOOP_RATE_LIMIT_PER_MINUTE,
     sessionIdleMinutes: e.CARELOOP_SESSION_IDLE_MINUTES,
     timeZone: e.CARELOOP_TIME_ZONE,
+    holidays: { calendar: e.CARELOOP_HOLIDAYS, extra: e.CARELOOP_EXTRA_HOLIDAYS },
+    mllpPort:
+      e.CARELOOP_MLLP_PORT === 'off' || Number(e.CARELOOP_MLLP_PORT) === 0
+        ? undefined
+        : Number(e.CARELOOP_MLLP_PORT),
+    ...(e.CARELOOP_MLLP_TLS_CERT && e.CARELOOP_MLLP_TLS_KEY
+      ? { mllpTls: { certPath: e.CARELOOP_MLLP_TLS_CERT, keyPath: e.CARELOOP_MLLP_TLS_KEY } }
+      : {}),
     ...overrides,
   };
 }

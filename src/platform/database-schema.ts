@@ -213,7 +213,31 @@ export interface WorklistItemTable {
   risk_tier: string | null;
 }
 
+/** The HL7 v2 message log (src/integrations/hl7, migration 008): every message received and its ACK. */
+export interface Hl7MessageTable {
+  id: string;
+  /** `MSH-3|MSH-4` (first components). */
+  sender: string;
+  control_id: string;
+  message_type: string;
+  event: string;
+  version: string;
+  received_at: string;
+  raw: string;
+  /** processed, failed (a dead letter, replayable) or rejected (unreadable or unsupported). */
+  status: string;
+  /** The ACK text sent. */
+  ack: string;
+  error_code: string | null;
+  error_location: string | null;
+  error_text: string | null;
+  processed_at: string | null;
+  /** The failed or rejected row this attempt replays. */
+  replayed_from: string | null;
+}
+
 export interface DB {
+  hl7_messages: Hl7MessageTable;
   worklist_items: WorklistItemTable;
   audit_event_patients: AuditEventPatientTable;
   access_relationships: AccessRelationshipTable;

@@ -12,6 +12,9 @@ import * as access from './migrations/004-access.js';
 import * as identityTotp from './migrations/005-identity-totp.js';
 import * as jobs from './migrations/006-jobs.js';
 import * as worklist from './migrations/007-worklist.js';
+import * as hl7Messages from './migrations/008-hl7-messages.js';
+import * as notificationReads from './migrations/010-notification-reads.js';
+import * as worklistRanking from './migrations/013-worklist-ranking.js';
 
 interface Migration {
   name: string;
@@ -27,6 +30,9 @@ export const migrations: Migration[] = [
   { name: '005-identity-totp', up: identityTotp.up },
   { name: '006-jobs', up: jobs.up },
   { name: '007-worklist', up: worklist.up },
+  { name: '008-hl7-messages', up: hl7Messages.up },
+  { name: '010-notification-reads', up: notificationReads.up },
+  { name: '013-worklist-ranking', up: worklistRanking.up },
 ];
 
 /** Applies the migrations not yet applied; returns their names. */

@@ -15,14 +15,22 @@ import { loadFhirDefinitions } from '../fhir/definitions.js';
 import { fhirRoutes } from '../fhir/fhir.routes.js';
 import { badRequest } from '../fhir/outcome.js';
 import { createStore, type ResourceStore } from '../fhir/store/store.js';
+import { hl7Routes } from '../integrations/hl7/hl7.routes.js';
+import type { Hl7Handlers } from '../integrations/hl7/hl7-handler.js';
+import { hl7HandlersFor } from '../integrations/hl7/hl7-handlers.js';
+import { installAssessments } from '../modules/assessments/assessments.install.js';
+import { repeatRecurringActivities } from '../modules/care-plans/care-plans.recurrence.js';
 import { carePlansRoutes } from '../modules/care-plans/care-plans.routes.js';
 import { careTeamRoutes } from '../modules/care-teams/care-teams.routes.js';
 import { goalsRoutes } from '../modules/goals/goals.routes.js';
 import { trackGoalAchievement } from '../modules/goals/goals.service.js';
+import { medicationReconciliationRoutes } from '../modules/medication-reconciliation/medication-reconciliation.routes.js';
 import { followUpListener } from '../modules/tasks/follow-up.service.js';
 import { tasksRoutes } from '../modules/tasks/tasks.routes.js';
 import { taskStatusGuard } from '../modules/tasks/tasks.service.js';
+import { transitionsRoutes } from '../modules/transitions/transitions.routes.js';
 import { worklistRoutes } from '../modules/worklists/worklists.routes.js';
+import { createBusinessCalendar } from '../platform/business-calendar.js';
 import type { Clock } from '../platform/clock.js';
 import type { Config } from '../platform/config.js';
 import type { Database } from '../platform/database.js';
@@ -38,6 +46,8 @@ export interface AppParts {
   logger?: boolean;
   /** Log to this stream instead of stdout (the log-privacy test reads what the server would log). */
   logStream?: NodeJS.WritableStream;
+  /** HL7 v2 handlers by message type (default: src/integrations/hl7/hl7-handlers.ts); tests pass their own. */
+  hl7Handlers?: Hl7Handlers;
 }
 
 export interface App {
@@ -125,10 +135,34 @@ export async function buildApp(config: Config, parts: AppParts): Promise<App> {
   await app.register(careTeamRoutes, { store });
   await app.register(carePlansRoutes, { store, timeZone: config.timeZone });
   await app.register(goalsRoutes, { store });
+  // Assessments: /fhir QuestionnaireResponses checked against their Questionnaire; completed ones
+  // scored and followed up after commit; /api/assessments and /api/patients/:id/assessments.
+  await installAssessments(app, store, config.timeZone);
+  await app.register(medicationReconciliationRoutes, { store });
+  // Transitions of care: the board, TCM contact attempts and complexity, care-team notifications.
+  await app.register(transitionsRoutes, {
+    store,
+    timeZone: config.timeZone,
+    calendar: createBusinessCalendar({ holidays: config.holidays.calendar, extra: config.holidays.extra }),
+  });
+  // A completed occurrence of a recurring plan activity makes the next one (after commit).
+  repeatRecurringActivities(store, config.timeZone, (err) =>
+    app.log.error({ err: { message: (err as Error).message } }, 'recurring activity failed'),
+  );
   // New results keep Goal.achievementStatus current (after commit, as Device/careloop-goals).
   trackGoalAchievement(store, (err) =>
     app.log.error({ err: { message: (err as Error).message } }, 'goal tracking failed'),
   );
+  // HL7 v2 over HTTP and the dead-letter list (the MLLP listener is started by `careloop serve`).
+  await app.register(hl7Routes, {
+    intake: {
+      store,
+      handlers: parts.hl7Handlers ?? hl7HandlersFor(config),
+      timeZone: config.timeZone,
+      clock: parts.clock,
+      log: (entry) => app.log.info({ hl7: entry }, 'hl7 message'),
+    },
+  });
   // Last: the web app answers `/` and, for HTML requests, any path no route above claims.
   await app.register(webRoutes);
   return { app, store };

@@ -10,18 +10,11 @@
  * Every page passes axe-core (no serious or critical violations); screenshots go to
  * test-artifacts/screenshots/. Runs on SQLite and PostgreSQL.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { databaseTargets } from '../support/test-databases.js';
-import {
-  browserAvailable,
-  expectAccessible,
-  launchBrowser,
-  newPage,
-  screenshot,
-  type TestBrowser,
-} from './support/browser.js';
-import { completeTotpSetup, type E2eServer, signIn, startE2eServer } from './support/e2e-server.js';
+import { browserAvailable, expectAccessible, newPage, screenshot } from './support/browser.js';
+import { completeTotpSetup, e2eEnvironment, signIn, waitForLoaded } from './support/e2e-server.js';
 
 const haveBrowser = browserAvailable();
 const phone = { width: 390, height: 844 };
@@ -63,32 +56,15 @@ interface SearchBundle {
   entry?: { resource: { id: string; code?: { text?: string; coding?: { display?: string }[] } } }[];
 }
 
-async function waitForLoaded(page: Page): Promise<void> {
-  await expect.poll(() => page.locator('.mantine-Skeleton-root').count()).toBe(0);
-}
-
 describe.each(databaseTargets)('web app on $name', ({ name, available }) => {
-  let server: E2eServer;
-  let chromium: TestBrowser;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    if (!available || !haveBrowser) return;
-    server = await startE2eServer(name);
-    chromium = await launchBrowser();
-    browser = chromium.browser;
-  });
-  afterAll(async () => {
-    await chromium?.close();
-    await server?.close();
-  });
+  const env = e2eEnvironment(name, available && haveBrowser);
 
   it.skipIf(!available || !haveBrowser)(
     'a coordinator sees exactly the patients their session may see, and not one off their care teams even by name',
     async () => {
-      const { context, page } = await newPage(browser, server.baseURL);
+      const { context, page } = await newPage(env.browser, env.server.baseURL);
       await expectAccessibleSignIn(page, name);
-      await signIn(page, server.user('care-coordinator').email);
+      await signIn(page, env.server.user('care-coordinator').email);
       // A coordinator's home is the worklist (test/e2e/workspace.int.test.ts); the patients are one link away.
       await expect.poll(() => page.getByRole('heading', { name: /^Worklist/, level: 1 }).count()).toBe(1);
       await page
@@ -97,7 +73,7 @@ describe.each(databaseTargets)('web app on $name', ({ name, available }) => {
         .click();
       await expect.poll(() => page.getByRole('heading', { name: 'Patients', level: 1 }).count()).toBe(1);
       await expect(page.getByTestId('user-name').textContent()).resolves.toBe(
-        server.user('care-coordinator').name,
+        env.server.user('care-coordinator').name,
       );
       await expect(page.getByTestId('user-role').textContent()).resolves.toBe(
         'Care coordinator / case manager',
@@ -106,6 +82,7 @@ describe.each(databaseTargets)('web app on $name', ({ name, available }) => {
       await expect(nav.getByRole('link').allTextContents()).resolves.toEqual([
         'Worklist',
         'Patients',
+        'Transitions',
         'My account',
       ]);
 
@@ -120,7 +97,7 @@ describe.each(databaseTargets)('web app on $name', ({ name, available }) => {
       await expectAccessible(page, 'patient list');
 
       // A patient the coordinator may not see: in the store, absent from the API and from the page.
-      const all = await server.db.database.db
+      const all = await env.server.db.database.db
         .selectFrom('resources')
         .select(['id', 'content'])
         .where('resource_type', '=', 'Patient')
@@ -144,8 +121,8 @@ describe.each(databaseTargets)('web app on $name', ({ name, available }) => {
   it.skipIf(!available || !haveBrowser)(
     'a coordinator opens a chart with its sections and the emergency-access dialog',
     async () => {
-      const { context, page } = await newPage(browser, server.baseURL);
-      await signIn(page, server.user('care-coordinator').email);
+      const { context, page } = await newPage(env.browser, env.server.baseURL);
+      await signIn(page, env.server.user('care-coordinator').email);
       await page.goto('/patients');
       const [firstId] = await apiPatientIds(page);
       const patient = (await (await page.request.get(`/fhir/Patient/${firstId}`)).json()) as {
@@ -183,7 +160,7 @@ describe.each(databaseTargets)('web app on $name', ({ name, available }) => {
       // With an MRN and a reason, a patient off the coordinator's teams opens, marked as emergency access.
       const visible = await apiPatientIds(page);
       const outsider = (
-        await server.db.database.db
+        await env.server.db.database.db
           .selectFrom('resources')
           .select(['id', 'content'])
           .where('resource_type', '=', 'Patient')
@@ -209,9 +186,9 @@ describe.each(databaseTargets)('web app on $name', ({ name, available }) => {
   it.skipIf(!available || !haveBrowser)(
     'a patient on a phone sees only their own record, no staff navigation, and 404 for anyone else',
     async () => {
-      const me = server.user('patient');
+      const me = env.server.user('patient');
       const ownId = me.resource!.split('/')[1];
-      const { context, page } = await newPage(browser, server.baseURL, phone);
+      const { context, page } = await newPage(env.browser, env.server.baseURL, phone);
       await signIn(page, me.email);
       await expect.poll(() => page.getByRole('heading', { name: 'My health', level: 1 }).count()).toBe(1);
       await waitForLoaded(page);
@@ -233,7 +210,7 @@ describe.each(databaseTargets)('web app on $name', ({ name, available }) => {
       // The API agrees: one patient visible, and another patient's record does not exist for them.
       const search = (await (await page.request.get('/fhir/Patient?_count=100')).json()) as SearchBundle;
       expect((search.entry ?? []).map((e) => e.resource.id)).toEqual([ownId]);
-      const other = await server.db.database.db
+      const other = await env.server.db.database.db
         .selectFrom('resources')
         .select('id')
         .where('resource_type', '=', 'Patient')
@@ -271,9 +248,9 @@ describe.each(databaseTargets)('web app on $name', ({ name, available }) => {
   );
 
   it.skipIf(!available || !haveBrowser)('a caregiver sees whose record they are viewing', async () => {
-    const caregiver = server.user('caregiver');
-    const patient = server.user('patient');
-    const { context, page } = await newPage(browser, server.baseURL, phone);
+    const caregiver = env.server.user('caregiver');
+    const patient = env.server.user('patient');
+    const { context, page } = await newPage(env.browser, env.server.baseURL, phone);
     await signIn(page, caregiver.email);
     const viewing = page.getByRole('combobox', { name: 'Viewing the record of:' });
     await expect.poll(() => viewing.count()).toBe(1);
@@ -290,8 +267,8 @@ describe.each(databaseTargets)('web app on $name', ({ name, available }) => {
   it.skipIf(!available || !haveBrowser)(
     'an admin sets up the authenticator, sees Users and creates one',
     async () => {
-      const { context, page } = await newPage(browser, server.baseURL);
-      await signIn(page, server.user('admin').email);
+      const { context, page } = await newPage(env.browser, env.server.baseURL);
+      await signIn(page, env.server.user('admin').email);
       await expect
         .poll(() => page.getByRole('heading', { name: 'Set up your authenticator app' }).count())
         .toBe(1);
@@ -304,9 +281,10 @@ describe.each(databaseTargets)('web app on $name', ({ name, available }) => {
       await expect(nav.getByRole('link').allTextContents()).resolves.toEqual([
         'Users',
         'Audit',
+        'HL7 feed',
         'My account',
       ]);
-      await expect.poll(() => page.getByTestId('user-row').count()).toBe(server.users.length);
+      await expect.poll(() => page.getByTestId('user-row').count()).toBe(env.server.users.length);
       await screenshot(page, `${name}-admin-users`);
       await expectAccessible(page, 'users');
 
@@ -325,7 +303,7 @@ describe.each(databaseTargets)('web app on $name', ({ name, available }) => {
         .toBeGreaterThan(8);
       await screenshot(page, `${name}-admin-user-created`);
       await page.getByRole('button', { name: 'Done' }).click();
-      await expect.poll(() => page.getByTestId('user-row').count()).toBe(server.users.length + 1);
+      await expect.poll(() => page.getByTestId('user-row').count()).toBe(env.server.users.length + 1);
       await context.close();
     },
   );
@@ -333,8 +311,8 @@ describe.each(databaseTargets)('web app on $name', ({ name, available }) => {
   it.skipIf(!available || !haveBrowser)(
     'the privacy officer sees the audit trail and verifies the chain',
     async () => {
-      const { context, page } = await newPage(browser, server.baseURL);
-      await signIn(page, server.user('auditor').email);
+      const { context, page } = await newPage(env.browser, env.server.baseURL);
+      await signIn(page, env.server.user('auditor').email);
       await completeTotpSetup(page);
       await expect.poll(() => page.getByRole('heading', { name: 'Audit trail', level: 1 }).count()).toBe(1);
       const nav = page.getByRole('navigation', { name: 'Main navigation' });

@@ -7,25 +7,14 @@
  * table for screen readers; completes a task from its page. Every page passes axe-core; screenshots
  * go to test-artifacts/screenshots/. Runs on SQLite and PostgreSQL.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { databaseTargets } from '../support/test-databases.js';
-import {
-  browserAvailable,
-  expectAccessible,
-  launchBrowser,
-  newPage,
-  screenshot,
-  type TestBrowser,
-} from './support/browser.js';
-import { type E2eServer, NOW, signIn, startE2eServer } from './support/e2e-server.js';
+import { browserAvailable, expectAccessible, newPage, screenshot } from './support/browser.js';
+import { e2eEnvironment, NOW, signIn, waitForLoaded } from './support/e2e-server.js';
 
 const haveBrowser = browserAvailable();
 const DAY = 86_400_000;
-
-async function waitForLoaded(page: Page): Promise<void> {
-  await expect.poll(() => page.locator('.mantine-Skeleton-root').count(), { timeout: 15_000 }).toBe(0);
-}
 
 /** A JSON request with the page's session and its CSRF token, as the app itself sends it. */
 async function api<T>(page: Page, method: 'GET' | 'POST', path: string, data?: unknown): Promise<T> {
@@ -60,26 +49,13 @@ async function patientWithHba1c(page: Page): Promise<string> {
 }
 
 describe.each(databaseTargets)('coordinator workspace on $name', ({ name, available }) => {
-  let server: E2eServer;
-  let chromium: TestBrowser;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    if (!available || !haveBrowser) return;
-    server = await startE2eServer(name);
-    chromium = await launchBrowser();
-    browser = chromium.browser;
-  });
-  afterAll(async () => {
-    await chromium?.close();
-    await server?.close();
-  });
+  const env = e2eEnvironment(name, available && haveBrowser);
 
   it.skipIf(!available || !haveBrowser)(
     'a coordinator works the worklist: live rows, j/k, the patient beside the list, rank, complete with c, bulk reassign',
     async () => {
-      const coordinator = server.user('care-coordinator');
-      const { context, page } = await newPage(browser, server.baseURL);
+      const coordinator = env.server.user('care-coordinator');
+      const { context, page } = await newPage(env.browser, env.server.baseURL);
       // The browser's clock agrees with the server's fixed one, so "in 2 d" means the same to both.
       await page.clock.setFixedTime(NOW);
       await signIn(page, coordinator.email);
@@ -88,6 +64,7 @@ describe.each(databaseTargets)('coordinator workspace on $name', ({ name, availa
       await expect(nav.getByRole('link').allTextContents()).resolves.toEqual([
         'Worklist',
         'Patients',
+        'Transitions',
         'My account',
       ]);
       await expect.poll(() => page.getByTestId('worklist-count').textContent()).not.toContain('Loading');
@@ -197,8 +174,8 @@ describe.each(databaseTargets)('coordinator workspace on $name', ({ name, availa
   it.skipIf(!available || !haveBrowser)(
     'a coordinator creates a plan from the diabetes template, sees the goal chart, and completes a task on its page',
     async () => {
-      const coordinator = server.user('care-coordinator');
-      const { context, page } = await newPage(browser, server.baseURL);
+      const coordinator = env.server.user('care-coordinator');
+      const { context, page } = await newPage(env.browser, env.server.baseURL);
       await page.clock.setFixedTime(NOW);
       await signIn(page, coordinator.email);
       await expect.poll(() => page.getByRole('heading', { name: /^Worklist/, level: 1 }).count()).toBe(1);
@@ -239,6 +216,25 @@ describe.each(databaseTargets)('coordinator workspace on $name', ({ name, availa
       await expect(goal.getByTestId('goal-explanation').textContent()).resolves.not.toBe('');
       await screenshot(page, `${name}-chart-care-plan`);
       await expectAccessible(page, 'chart with care plan');
+
+      // The goal's target is edited with a reason: a new version, and the card shows the new target.
+      await page
+        .getByTestId('goal-card')
+        .filter({ hasText: 'HbA1c' })
+        .first()
+        .getByRole('button', { name: /Edit goal/ })
+        .click();
+      const dialog = page.getByRole('dialog', { name: 'Edit goal' });
+      await dialog.getByRole('textbox', { name: /^Below/ }).fill('7.5');
+      await dialog
+        .getByRole('textbox', { name: /Reason for the change/ })
+        .fill('Individual target relaxed: hypoglycaemia risk');
+      await expectAccessible(page, 'edit goal dialog');
+      await dialog.getByRole('button', { name: 'Save goal' }).click();
+      await expect.poll(() => dialog.count()).toBe(0);
+      await expect
+        .poll(() => page.getByTestId('goal-card').filter({ hasText: 'HbA1c' }).first().textContent())
+        .toContain('7.5');
 
       // A task the plan created, completed from its page (accept, then complete).
       await expect.poll(() => page.getByTestId('chart-task').count()).toBeGreaterThan(0);

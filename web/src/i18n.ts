@@ -61,6 +61,23 @@ const en = {
   actionDelete: 'Removed information',
   actionOther: 'Used the record',
   member: 'Care team member',
+  questionnaires: 'Questionnaires',
+  questionnairesNav: 'Questions',
+  questionnairesHelp: 'Answer a few questions so your care team knows how you are doing.',
+  chooseQuestionnaire: 'Choose a questionnaire',
+  send: 'Send my answers',
+  thanks: 'Thank you. Your answers were sent to your care team, who will review them.',
+  crisis:
+    'You said you have had thoughts of hurting yourself. Your care team will contact you today. If you are in danger now, call or text 988 (Suicide & Crisis Lifeline) or call 911.',
+  englishOnly: 'These questions are in English.',
+  answerAnother: 'Answer another questionnaire',
+  formMissing: 'Please answer:',
+  formYes: 'Yes',
+  formNo: 'No',
+  formOther: 'Other',
+  formSaveDraft: 'Save and finish later',
+  formRequired: 'required',
+  draftSaved: 'Saved. You can finish later.',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -122,6 +139,23 @@ const es: Record<MessageKey, string> = {
   actionDelete: 'Quitó información',
   actionOther: 'Usó el expediente',
   member: 'Miembro del equipo de atención',
+  questionnaires: 'Cuestionarios',
+  questionnairesNav: 'Preguntas',
+  questionnairesHelp: 'Conteste unas preguntas para que su equipo de atención sepa cómo está.',
+  chooseQuestionnaire: 'Elija un cuestionario',
+  send: 'Enviar mis respuestas',
+  thanks: 'Gracias. Sus respuestas se enviaron a su equipo de atención, que las revisará.',
+  crisis:
+    'Usted dijo que ha tenido pensamientos de hacerse daño. Su equipo de atención le llamará hoy. Si está en peligro ahora, llame o envíe un mensaje al 988 (Línea de Prevención del Suicidio y Crisis) o llame al 911.',
+  englishOnly: 'Estas preguntas están en inglés.',
+  answerAnother: 'Contestar otro cuestionario',
+  formMissing: 'Por favor conteste:',
+  formYes: 'Sí',
+  formNo: 'No',
+  formOther: 'Otro',
+  formSaveDraft: 'Guardar y terminar después',
+  formRequired: 'obligatorio',
+  draftSaved: 'Guardado. Puede terminar después.',
 };
 
 const dictionaries: Record<Language, Record<MessageKey, string>> = { en, es };

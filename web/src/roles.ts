@@ -31,6 +31,10 @@ const worklistRoles: readonly Role[] = [
 ];
 
 export const isStaff = (role: Role): boolean => staffRoles.includes(role);
+/** Clinical staff who follow patients across settings: the transitions board. */
+export const seesTransitions = (role: Role): boolean => isStaff(role) && role !== 'community-organization';
+/** Who looks after the HL7 feed: its dead letters and replays. */
+export const managesIntegrations = (role: Role): boolean => role === 'admin' || role === 'integration';
 export const hasWorklist = (role: Role): boolean => worklistRoles.includes(role);
 export const isPortalUser = (role: Role): boolean => role === 'patient' || role === 'caregiver';
 export const canBreakGlass = (role: Role): boolean => breakGlassRoles.includes(role);
@@ -47,8 +51,10 @@ export function staffNavigation(role: Role): NavItem[] {
   const items: NavItem[] = [];
   if (hasWorklist(role)) items.push({ href: '/worklist', label: 'Worklist' });
   if (isStaff(role)) items.push({ href: '/patients', label: 'Patients' });
+  if (seesTransitions(role)) items.push({ href: '/transitions', label: 'Transitions' });
   if (canAdminUsers(role)) items.push({ href: '/users', label: 'Users' });
   if (canAudit(role)) items.push({ href: '/audit-trail', label: 'Audit' });
+  if (managesIntegrations(role)) items.push({ href: '/integrations/hl7', label: 'HL7 feed' });
   return items;
 }
 

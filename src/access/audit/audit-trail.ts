@@ -44,10 +44,7 @@ export async function appendAudit(
   entry: AuditEntry,
   recorded: Date,
 ): Promise<{ seq: number; hash: string }> {
-  if (database.dialect === 'postgres') {
-    // One appender at a time across all server processes: the chain has a single head.
-    await sql`select pg_advisory_xact_lock(7320412)`.execute(ex);
-  }
+  if (database.dialect === 'postgres') return appendAuditPostgres(ex, entry, recorded);
   const last = await ex
     .selectFrom('audit_events')
     .select(['seq', 'hash'])
@@ -59,27 +56,61 @@ export async function appendAudit(
   const at = recorded.toISOString();
   const json = canonicalJson(entry);
   const hash = entryHash(prevHash, seq, at, json);
-  await ex
-    .insertInto('audit_events')
-    .values({
-      seq,
-      recorded: at,
-      action: entry.action,
-      outcome: entry.outcome,
-      actor: entry.actor ?? null,
-      patient_ids: entry.patientIds?.length ? ` ${entry.patientIds.join(' ')} ` : null,
-      entry: json,
-      prev_hash: prevHash,
-      hash,
-    })
-    .execute();
+  const row = {
+    seq,
+    recorded: at,
+    action: entry.action,
+    outcome: entry.outcome,
+    actor: entry.actor ?? null,
+    patient_ids: entry.patientIds?.length ? ` ${entry.patientIds.join(' ')} ` : null,
+    entry: json,
+    prev_hash: prevHash,
+    hash,
+  };
   const patients = [...new Set(entry.patientIds ?? [])];
+  await ex.insertInto('audit_events').values(row).execute();
   if (patients.length > 0)
     await ex
       .insertInto('audit_event_patients')
       .values(patients.map((patient_id) => ({ patient_id, seq })))
       .execute();
   return { seq, hash };
+}
+
+/**
+ * PostgreSQL: one appender at a time across all server processes (the chain has a single head), so
+ * the append holds a transaction-scoped advisory lock until commit. To keep that hold short, reading
+ * the head, hashing and inserting the entry and its patient rows are one statement after the lock
+ * (two round trips instead of four); the statement computes the same SHA-256 as `entryHash` (UTF-8
+ * bytes of the same text). It must be a statement of its own after the lock: a statement's snapshot
+ * is taken when it starts, so a head read in the locking statement could miss an entry committed
+ * while it waited.
+ */
+async function appendAuditPostgres(
+  ex: Executor,
+  entry: AuditEntry,
+  recorded: Date,
+): Promise<{ seq: number; hash: string }> {
+  await sql`select pg_advisory_xact_lock(7320412)`.execute(ex);
+  const at = recorded.toISOString();
+  const json = canonicalJson(entry);
+  const patientIds = entry.patientIds?.length ? ` ${entry.patientIds.join(' ')} ` : null;
+  const patients = [...new Set(entry.patientIds ?? [])];
+  const { rows } = await sql<{ seq: string | number; hash: string }>`with head as (
+      select coalesce(last.seq, 0) + 1 as seq, coalesce(last.hash, ${GENESIS_HASH}::text) as prev_hash
+      from (select 1) as one left join (select seq, hash from audit_events order by seq desc limit 1) as last on true
+    ), added as (
+      insert into audit_events (seq, recorded, action, outcome, actor, patient_ids, entry, prev_hash, hash)
+      select head.seq, v.recorded, ${entry.action}, ${entry.outcome}, ${entry.actor ?? null}, ${patientIds}, v.entry, head.prev_hash,
+        encode(sha256(convert_to(head.prev_hash || E'\n' || head.seq::text || E'\n' || v.recorded || E'\n' || v.entry, 'UTF8')), 'hex')
+      from head, (select ${at}::text as recorded, ${json}::text as entry) as v
+      returning seq, hash
+    ), indexed as (
+      insert into audit_event_patients (patient_id, seq) select p, added.seq from added, unnest(${patients}::text[]) as p
+    )
+    select seq, hash from added`.execute(ex);
+  const row = rows[0]!;
+  return { seq: Number(row.seq), hash: row.hash };
 }
 
 export interface ChainReport {

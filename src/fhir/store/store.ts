@@ -54,7 +54,13 @@ export type ChangeListener = (changes: ResourceChange[]) => void | Promise<void>
  * along its state machine): called before the write with the stored version; throws a FhirError to
  * refuse it. The server's own writes (imports, jobs) are not guarded.
  */
-export type WriteGuard = (write: { resource?: Resource; stored?: Resource; context: AccessContext }) => void;
+export type WriteGuard = (write: {
+  resource?: Resource;
+  stored?: Resource;
+  context: AccessContext;
+  /** The store of the write's transaction, for guards that must read (a response's Questionnaire). */
+  store: ResourceStore;
+}) => void | Promise<void>;
 
 /** The outcome of a create or update. */
 export interface SaveResult {
@@ -412,10 +418,11 @@ export class ResourceStore {
       );
       if (verdict === 'check-after') checkAfter.push(w.id);
       for (const guard of this.guards.get(w.resourceType) ?? [])
-        guard({
+        await guard({
           resource: w.resource,
           stored: stored && !stored.deleted ? (JSON.parse(stored.content) as Resource) : undefined,
           context: this.context,
+          store: this,
         });
     }
     return checkAfter;

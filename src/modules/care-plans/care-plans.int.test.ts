@@ -16,6 +16,7 @@ import { bearerFor } from '../../../test/support/identity.js';
 import { openTestApp, type TestApp } from '../../../test/support/test-app.js';
 import { databaseTargets } from '../../../test/support/test-databases.js';
 import { assertValid } from '../../fhir/store/store.js';
+import { OCCURRENCE_SYSTEM, scheduleNextOccurrences } from './care-plans.recurrence.js';
 import { createDueReviewTasks } from './care-plans.review.js';
 import { extensionUrls, REVIEW_TASK_SYSTEM } from './care-plans.rules.js';
 import { carePlanTemplates } from './templates/index.js';
@@ -183,6 +184,65 @@ describe.each(databaseTargets)('care plans ($name)', ({ name, available }) => {
       // What was stored is what was answered.
       const stored = await req('coord', 'GET', `/fhir/CarePlan/${carePlan.id}`);
       expect(stored.json().meta.versionId).toBe('1');
+    },
+  );
+
+  it.runIf(available)(
+    'a completed recurring activity makes its next occurrence once, shown on the plan; none after the plan ends',
+    async () => {
+      const res = await req('coord', 'POST', '/api/patients/p2/care-plans', { templateId: 'hypertension' });
+      expect(res.statusCode).toBe(201);
+      const { carePlan, tasks } = res.json() as { carePlan: CarePlan; tasks: Task[] };
+      // Hypertension follow-up: "monthly until at target", repeatEveryDays 30.
+      const first = tasks.find((x) => x.code?.text?.match(/follow-up/i))!;
+      expect(first).toBeDefined();
+      const complete = async (task: Task, at: string) =>
+        (await t.store.update('Task', task.id!, { ...task, status: 'completed', lastModified: at }))
+          .resource as Task;
+      const done = await complete(first, '2026-12-05T15:00:00Z');
+
+      const occurrences = async () =>
+        (
+          await t.store.search(
+            'Task',
+            [
+              ['based-on', `CarePlan/${carePlan.id}`],
+              ['identifier', `${OCCURRENCE_SYSTEM}|`],
+            ],
+            '',
+          )
+        ).entry?.map((e) => e.resource as Task) ?? [];
+      const [second, ...others] = await occurrences();
+      expect(others).toHaveLength(0);
+      expect(second).toMatchObject({
+        status: 'requested',
+        owner: { reference: 'CareTeam/ct-p2' },
+        code: first.code,
+        identifier: expect.arrayContaining([
+          { system: OCCURRENCE_SYSTEM, value: `${carePlan.id}/follow-up/2` },
+        ]),
+      });
+      expect(second!.restriction?.period?.end).toBe('2027-01-04T15:00:00.000Z');
+
+      // Announcing the same completion again (a retry) makes nothing twice.
+      await scheduleNextOccurrences(
+        t.store,
+        [{ action: 'update', resourceType: 'Task', id: done.id!, versionId: 9, resource: done }],
+        'America/New_York',
+      );
+      expect(await occurrences()).toHaveLength(1);
+
+      // The plan shows the current occurrence of the activity.
+      const view = (await req('coord', 'GET', '/api/patients/p2/care-plans')).json();
+      const plan = view.carePlans.find((p: { carePlan: CarePlan }) => p.carePlan.id === carePlan.id);
+      const activity = plan.activities.find((a: { task?: Task }) => a.task?.code?.text === first.code?.text);
+      expect(activity.task.id).toBe(second!.id);
+
+      // Once the plan is completed, finishing the occurrence ends the series.
+      const stored = (await t.store.read('CarePlan', carePlan.id!)) as CarePlan;
+      await t.store.update('CarePlan', carePlan.id!, { ...stored, status: 'completed' });
+      await complete(second!, '2027-01-03T15:00:00Z');
+      expect(await occurrences()).toHaveLength(1);
     },
   );
 

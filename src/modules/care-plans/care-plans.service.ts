@@ -29,6 +29,7 @@ import {
 } from '../goals/goals.rules.js';
 import { goalProgress, latestObservation } from '../goals/goals.service.js';
 import { dueAfter } from '../tasks/due-dates.js';
+import { OCCURRENCE_SYSTEM, occurrenceOf } from './care-plans.recurrence.js';
 import { recordRevision } from './care-plans.revisions.js';
 import {
   carePlanCategory,
@@ -398,6 +399,31 @@ export interface CarePlanView {
   activities: { task?: Task; title: string; status: string; owner?: string; role?: string }[];
 }
 
+function templateItemOf(task: Task): string | undefined {
+  return task.identifier?.find((i) => i.system === TEMPLATE_ITEM_SYSTEM)?.value;
+}
+
+/** The latest occurrence of each recurring activity of a plan, by its template item. */
+async function latestOccurrences(store: ResourceStore, plan: CarePlan): Promise<Map<string, Task>> {
+  const bundle = await store.search(
+    'Task',
+    [
+      ['based-on', `CarePlan/${plan.id}`],
+      ['identifier', `${OCCURRENCE_SYSTEM}|`],
+      ['_count', '500'],
+    ],
+    '',
+  );
+  const latest = new Map<string, Task>();
+  for (const e of bundle.entry ?? []) {
+    const task = e.resource as Task;
+    const item = templateItemOf(task);
+    const current = item ? latest.get(item) : undefined;
+    if (item && (!current || occurrenceOf(task) > occurrenceOf(current))) latest.set(item, task);
+  }
+  return latest;
+}
+
 /** The patient's care plans with goal progress and activity status (404 for a patient out of reach). */
 export async function listCarePlans(store: ResourceStore, patientId: string): Promise<CarePlanView[]> {
   return store.transaction(async (tx) => {
@@ -439,13 +465,16 @@ async function carePlanView(store: ResourceStore, plan: CarePlan): Promise<CareP
     .map((r) => r.split('/')[1]!);
   const goals = await byIds<Goal>(store, 'Goal', goalIds);
   const tasks = await byIds<Task>(store, 'Task', taskIds);
+  const latest = await latestOccurrences(store, plan);
   const goalViews = [];
   for (const id of goalIds) {
     const goal = goals.get(id);
     if (goal) goalViews.push({ goal, progress: await goalProgress(store, goal) });
   }
   const activities = (plan.activity ?? []).map((a) => {
-    const task = a.reference?.reference ? tasks.get(a.reference.reference.split('/')[1]!) : undefined;
+    const first = a.reference?.reference ? tasks.get(a.reference.reference.split('/')[1]!) : undefined;
+    // A recurring activity shows its current occurrence (care-plans.recurrence.ts).
+    const task = (first && latest.get(templateItemOf(first) ?? '')) ?? first;
     if (task)
       return {
         task,

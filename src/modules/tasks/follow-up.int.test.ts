@@ -79,26 +79,13 @@ describe.each(databaseTargets)('follow-up rules ($name)', ({ name, available }) 
   );
 
   it.runIf(available)(
-    'gives a Friday discharge a contact due at the end of the 2nd business day (Tuesday, New York) and a visit in 7 days',
+    'leaves an inpatient discharge to the TCM workflow (src/modules/transitions): no follow-up-rule tasks',
     async () => {
-      // Friday 2026-11-27 15:00 in New York.
       await putEncounter('e-imp', 'p1', {
         class: actClass('IMP'),
         period: { start: '2026-11-20T08:00:00Z', end: '2026-11-27T20:00:00Z' },
       });
-      const tasks = await tasksOf('e-imp');
-      const byRule = Object.fromEntries(tasks.map((x) => [ruleOf(x), x]));
-      expect(Object.keys(byRule).sort()).toEqual(['tcm-face-to-face', 'tcm-interactive-contact']);
-      expect(byRule['tcm-interactive-contact']).toMatchObject({
-        owner: { reference: 'Practitioner/pr-coord' },
-        // Tuesday 2026-12-01 23:59:59 EST.
-        restriction: { period: { end: '2026-12-02T04:59:59.000Z' } },
-      });
-      expect(byRule['tcm-face-to-face']).toMatchObject({
-        owner: { reference: 'CareTeam/ct1' },
-        restriction: { period: { end: '2026-12-04T20:00:00.000Z' } },
-      });
-      expect(byRule['tcm-face-to-face']!.performerType?.[0]?.coding?.[0]?.code).toBe('446050000');
+      expect(await tasksOf('e-imp')).toHaveLength(0);
     },
   );
 

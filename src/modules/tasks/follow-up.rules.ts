@@ -47,31 +47,8 @@ export const followUpRules: readonly FollowUpRule[] = [
       url: 'https://www.ncqa.org/hedis/measures/follow-up-after-emergency-department-visit-for-people-with-multiple-high-risk-chronic-conditions/',
     },
   },
-  {
-    id: 'tcm-interactive-contact',
-    applies: classIs('IMP', 'ACUTE'),
-    title: 'Interactive contact after hospital discharge',
-    role: 'care-coordinator',
-    priority: 'urgent',
-    due: { days: 2, business: true },
-    source: {
-      title: 'CMS Transitional Care Management (CPT 99495/99496): interactive contact within 2 business days',
-      url: 'https://www.cms.gov/outreach-and-education/medicare-learning-network-mln/mlnproducts/downloads/transitional-care-management-services-fact-sheet-icn908628.pdf',
-    },
-  },
-  {
-    id: 'tcm-face-to-face',
-    applies: classIs('IMP', 'ACUTE'),
-    title: 'Face-to-face visit after hospital discharge',
-    role: 'physician',
-    priority: 'routine',
-    due: { days: 7 },
-    // 7 days is the high-complexity deadline (99496); it also satisfies 99495's 14 days.
-    source: {
-      title: 'CMS Transitional Care Management (CPT 99496): face-to-face visit within 7 days',
-      url: 'https://www.cms.gov/outreach-and-education/medicare-learning-network-mln/mlnproducts/downloads/transitional-care-management-services-fact-sheet-icn908628.pdf',
-    },
-  },
+  // TCM after an inpatient discharge (contact, visit, medication reconciliation) is made by the
+  // transitions module on the ADT discharge, with the TCM rules' deadlines: src/modules/transitions/tcm.service.ts.
   {
     id: 'specialist-consult-review',
     applies: (e) => classIs('AMB')(e) && typeIs(e, CONSULTATION),

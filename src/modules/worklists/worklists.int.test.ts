@@ -128,6 +128,36 @@ describe.each(databaseTargets)('worklist ($name)', ({ name, available }) => {
   });
 
   it.runIf(available)(
+    "names each task's owner from the owner's resource and indexes the audit entry by patient",
+    async () => {
+      const page = await view('coord', 'view=team');
+      const owners = Object.fromEntries(
+        (page.items as unknown as { taskId: string; owner?: { reference: string; display?: string } }[]).map(
+          (i) => [i.taskId, i.owner],
+        ),
+      );
+      expect(owners.t1).toEqual({ reference: 'Practitioner/coord', display: 'Dana Lee' });
+      expect(owners.t2).toEqual({ reference: 'Practitioner/nurse1', display: 'Kim Ng' });
+      // A CareTeam without a name: the reference alone.
+      expect(owners.t3).toEqual({ reference: 'CareTeam/team-a' });
+      const last = await t.db.database.db
+        .selectFrom('audit_events')
+        .select(['seq', 'entry'])
+        .orderBy('seq', 'desc')
+        .limit(1)
+        .executeTakeFirstOrThrow();
+      const byPatient = await t.db.database.db
+        .selectFrom('audit_event_patients')
+        .select('patient_id')
+        .where('seq', '=', last.seq)
+        .orderBy('patient_id')
+        .execute();
+      expect(byPatient.map((r) => r.patient_id)).toEqual(JSON.parse(last.entry).patientIds);
+      expect(byPatient.map((r) => r.patient_id)).toEqual(['pa', 'pb']);
+    },
+  );
+
+  it.runIf(available)(
     'keeps the projection in step with Task create, update, completion and delete',
     async () => {
       const rows = async () =>

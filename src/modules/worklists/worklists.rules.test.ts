@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { startOfLocalDay } from './local-day.js';
+import { localDaysBetween, startOfLocalDay } from './local-day.js';
 import { explainRank, overdueDays, rankTime } from './worklists.rules.js';
 
 const facts = {
@@ -40,5 +40,17 @@ describe('worklist ranking rules', () => {
     // 07:00 New York: inside a 06:30–08:00 window, outside 09:00–12:00.
     expect(explainRank({ ...facts, contact_from: 390, contact_to: 480 }, time).score).toBe(25);
     expect(explainRank({ ...facts, contact_from: 540, contact_to: 720 }, time).score).toBe(20);
+  });
+
+  it('counts long-overdue days from the kept local midnights exactly as the calendar does, across clock changes', () => {
+    for (const zone of ['America/New_York', 'Australia/Lord_Howe', 'Asia/Kathmandu']) {
+      const now = Date.parse('2026-11-30T12:00:00Z');
+      const time = rankTime(now, zone);
+      // Every 187 minutes back over 450 days: both sides of each DST change, and past the kept 400 days.
+      for (let ms = now; ms > now - 450 * 86_400_000; ms -= 187 * 60_000)
+        expect(overdueDays(ms, time), `${zone} ${new Date(ms).toISOString()}`).toBe(
+          ms >= time.dayStarts[0]! ? 0 : localDaysBetween(ms, now, zone),
+        );
+    }
   });
 });

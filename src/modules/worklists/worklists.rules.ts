@@ -89,11 +89,42 @@ export function rankTime(now: number, zone: string): RankTime {
   };
 }
 
-/** Local days from the day of `ms` to today: from the boundaries when recent, else through Intl. */
+/** How far back local midnights are kept (beyond it, days are counted through Intl). */
+const DAYS_KEPT = 400;
+/**
+ * Local midnights going back from today (index k = k days before today), per zone and day, grown on
+ * demand: a page of long-overdue tasks would otherwise cost two Intl formatting calls per task.
+ */
+const pastDayStarts = new Map<string, number[]>();
+
+function dayStartsBack(time: RankTime, ms: number): number[] {
+  const key = `${time.zone} ${time.dayStarts[0]}`;
+  let starts = pastDayStarts.get(key);
+  if (!starts) {
+    if (pastDayStarts.size >= 16) pastDayStarts.clear();
+    starts = [...time.dayStarts];
+    pastDayStarts.set(key, starts);
+  }
+  while (ms < starts.at(-1)! && starts.length <= DAYS_KEPT)
+    starts.push(startOfLocalDay(time.dayStarts[0]!, time.zone, -starts.length));
+  return starts;
+}
+
+/** Local days from the day of `ms` to today: from the kept boundaries when within them, else through Intl. */
 function daysAgo(ms: number, time: RankTime): number {
   if (ms >= time.dayStarts[0]!) return 0;
   for (let k = 1; k < time.dayStarts.length; k++) if (ms >= time.dayStarts[k]!) return k;
-  return localDaysBetween(ms, time.now, time.zone);
+  const starts = dayStartsBack(time, ms);
+  if (ms < starts.at(-1)!) return localDaysBetween(ms, time.now, time.zone);
+  // starts descends: the first k with ms >= starts[k] is the number of days.
+  let lo = time.dayStarts.length;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (ms >= starts[mid]!) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }
 
 /** What the ranking reads of a worklist row. */

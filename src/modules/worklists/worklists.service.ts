@@ -111,42 +111,39 @@ function decodeCursor(value: string): Cursor {
   throw badRequest('cursor: not a cursor this server handed out', 'cursor');
 }
 
-/** Above this many related patients the list is left to the subquery of the access rule. */
-const PATIENT_LIST_LIMIT = 5000;
-
 /**
- * The store's access rule on worklist rows, led by the user's related patients as a list: the
- * planner then reaches the rows through the (patient_id, due_ms) index for sure (PostgreSQL, seeing
- * two IN-subqueries, otherwise may scan the whole table). The rule itself still applies unchanged.
+ * The store's access rule on worklist rows, led by the user's related patients: the rows are then
+ * reached through the (patient_id, due_ms …) covering index for sure (PostgreSQL, seeing the rule's
+ * IN-subqueries alone, may scan the whole table). The related patients are a subquery of the same
+ * statement, not a query of their own (one round trip less per request): on PostgreSQL as
+ * `= any(array(…))`, which it runs once (an InitPlan) and then walks the index with; SQLite walks the
+ * index from an IN-subquery by itself. The rule itself still applies unchanged.
  */
-async function withPatientList(
-  store: ResourceStore,
-  grants: Grants,
-  now: number,
-): Promise<RawBuilder<unknown>> {
+function withPatientList(dialect: 'sqlite' | 'postgres', grants: Grants, now: number): RawBuilder<unknown> {
   const visible = visibilityCondition(grants, 'Task', 'w', now);
   if (reachFor(grants, 'Task', 'read') !== 'related' || grants.principals.length === 0) return visible;
-  const rows = await store.executor
-    .selectFrom('access_relationships as a')
-    .select('a.patient_id')
-    .distinct()
-    .where('a.principal', 'in', grants.principals)
-    .where('a.kind', 'in', relatedKinds)
-    .where((eb) => eb.or([eb('a.starts_ms', 'is', null), eb('a.starts_ms', '<=', now)]))
-    .where((eb) => eb.or([eb('a.expires_ms', 'is', null), eb('a.expires_ms', '>', now)]))
-    .limit(PATIENT_LIST_LIMIT + 1)
-    .execute();
-  if (rows.length > PATIENT_LIST_LIMIT) return visible;
-  if (rows.length === 0) return sql`1 = 0`;
-  const ids = rows.map((r) => r.patient_id);
-  const list =
-    store.database.dialect === 'postgres'
-      ? sql`w.patient_id = any(${ids}::text[])`
-      : sql`w.patient_id in (${sql.join(ids)})`;
-  return sql`(${list} and ${visible})`;
+  const related = sql`select a.patient_id from access_relationships a where a.principal in (${sql.join(grants.principals)}) and a.kind in (${sql.join(relatedKinds)}) and ${activeNow(now)}`;
+  if (dialect === 'sqlite') return sql`(w.patient_id in (${related}) and ${visible})`;
+  // The rule inside a CASE: PostgreSQL otherwise turns its IN-subquery into a semi-join probing
+  // access_relationships once per row (~1,200 index scans); inside a CASE it stays a hashed subplan,
+  // run once. Same truth value: NULL counts as not visible either way.
+  return sql`(w.patient_id = any(array(${related})) and (case when ${visible} then 1 else 0 end) = 1)`;
 }
 
-type Row = WorklistItemTable & { score: number; due_key: number };
+/** The type and the id of a `Type/id` reference column, as SQL (for the join to the owner's resource). */
+function referenceParts(
+  dialect: 'sqlite' | 'postgres',
+  column: RawBuilder<unknown>,
+): { type: RawBuilder<string>; id: RawBuilder<string> } {
+  return dialect === 'postgres'
+    ? { type: sql`split_part(${column}, '/', 1)`, id: sql`split_part(${column}, '/', 2)` }
+    : {
+        type: sql`substr(${column}, 1, instr(${column}, '/') - 1)`,
+        id: sql`substr(${column}, instr(${column}, '/') + 1)`,
+      };
+}
+
+type Row = WorklistItemTable & { score: number; due_key: number; owner_content: string | null };
 
 /** One page of a worklist view for the store's user, with the counts of every view; audited. */
 export async function queryWorklist(
@@ -161,10 +158,12 @@ export async function queryWorklist(
     async (s) => {
       const grants = await s.grants();
       const ex = s.executor;
-      const visible = await withPatientList(s, grants, time.now);
+      const dialect = s.database.dialect;
+      const visible = withPatientList(dialect, grants, time.now);
       const conditions = viewConditions(grants, time);
       // One statement: the visible rows once (with each view's condition as a flag), then the page
       // and the counts of every view over them, so the access rule runs once per request.
+      const owner = referenceParts(dialect, sql.ref('w.owner_ref'));
       const flag = (v: View) => sql.ref(`v.in_${v}`);
       const filters: RawBuilder<unknown>[] = [sql`${flag(query.view)} = 1`];
       if (query.patient) filters.push(sql`v.patient_id = ${query.patient}`);
@@ -190,7 +189,7 @@ export async function queryWorklist(
       const result = (
         await sql<
           Row & Record<`count_${View}`, number | string>
-        >`with v as materialized (select w.rid, w.patient_id, w.priority, w.due_ms, w.risk_tier, w.contact_from, w.contact_to, ${flags} from worklist_items w where ${visible}), c as (select ${counted} from v), z as (select v.* from (select v.rid, ${score} as score, coalesce(v.due_ms, ${NO_DUE}) as due_key from v where ${sql.join(filters, sql` and `)}) v where ${keyset} order by ${order('v')} limit ${query.limit + 1}), p as (select w.*, z.score, z.due_key from z join worklist_items w on w.rid = z.rid) select p.*, c.* from c left join p on 1 = 1 order by ${order('p')}`.execute(
+        >`with v as materialized (select w.rid, w.patient_id, w.priority, w.due_ms, w.risk_tier, w.contact_from, w.contact_to, ${flags} from worklist_items w where ${visible}), c as (select ${counted} from v), z as (select v.* from (select v.rid, ${score} as score, coalesce(v.due_ms, ${NO_DUE}) as due_key from v where ${sql.join(filters, sql` and `)}) v where ${keyset} order by ${order('v')} limit ${query.limit + 1}), p as (select w.*, z.score, z.due_key, o.content as owner_content from z join worklist_items w on w.rid = z.rid left join resources o on w.owner_display is null and o.resource_type = ${owner.type} and o.id = ${owner.id} and o.deleted = 0) select p.*, c.* from c left join p on 1 = 1 order by ${order('p')}`.execute(
           ex,
         )
       ).rows;
@@ -201,7 +200,7 @@ export async function queryWorklist(
       const rows = result.filter((r) => r.rid !== null && r.rid !== undefined);
       const page = rows.slice(0, query.limit);
       const last = page.at(-1);
-      const names = await ownerNames(s, page);
+      const names = ownerNames(page);
       return {
         items: page.map((row) => present(row, time, names)),
         counts,
@@ -225,33 +224,19 @@ export async function queryWorklist(
   );
 }
 
-/** Names of the owners on a page whose Task did not carry a display (one query per owner type). */
-async function ownerNames(store: ResourceStore, rows: Row[]): Promise<Map<string, string>> {
+/** Names of the owners on a page whose Task did not carry a display, from the owner resources the statement joined. */
+function ownerNames(rows: Row[]): Map<string, string> {
   const names = new Map<string, string>();
-  const missing = [...new Set(rows.filter((r) => r.owner_ref && !r.owner_display).map((r) => r.owner_ref!))];
-  const byType = new Map<string, string[]>();
-  for (const ref of missing) {
-    const [type, id] = ref.split('/') as [string, string];
-    byType.set(type, [...(byType.get(type) ?? []), id]);
-  }
-  for (const [type, ids] of byType) {
-    const found = await store.executor
-      .selectFrom('resources')
-      .select(['id', 'content'])
-      .where('resource_type', '=', type)
-      .where('id', 'in', ids)
-      .where('deleted', '=', 0)
-      .execute();
-    for (const r of found) {
-      const resource = JSON.parse(r.content) as { name?: unknown };
-      const name =
-        typeof resource.name === 'string'
-          ? resource.name
-          : Array.isArray(resource.name)
-            ? displayName({ name: resource.name })
-            : null;
-      if (name) names.set(`${type}/${r.id}`, name);
-    }
+  for (const r of rows) {
+    if (!r.owner_ref || r.owner_display || !r.owner_content || names.has(r.owner_ref)) continue;
+    const resource = JSON.parse(r.owner_content) as { name?: unknown };
+    const name =
+      typeof resource.name === 'string'
+        ? resource.name
+        : Array.isArray(resource.name)
+          ? displayName({ name: resource.name })
+          : null;
+    if (name) names.set(r.owner_ref, name);
   }
   return names;
 }

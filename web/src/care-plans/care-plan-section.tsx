@@ -29,7 +29,7 @@ import { formatDate, formatDateTime } from '../fhir-format';
 import { OwnerName } from '../workspace/owner-name';
 import { TaskStatus } from '../workspace/task-badges';
 import { type CarePlanRevision, type CarePlanView, carePlansPath } from '../workspace/workspace-api';
-import { GoalProgressView } from './goal-chart';
+import { PlanGoals } from './plan-goals';
 
 export function CarePlanSection({ patientId }: { patientId: string }) {
   const plans = useQuery({
@@ -135,28 +135,7 @@ function CarePlanCard({ plan, patientId }: { plan: CarePlanView; patientId: stri
         {cp.description && <Text size="sm">{cp.description}</Text>}
         {showRevisions && <Revisions planId={cp.id} />}
         <PatientVoice plan={plan} />
-        <Title order={4} size="sm">
-          Goals
-        </Title>
-        {clinicalGoals.length === 0 ? (
-          <Text size="sm" c="dimmed">
-            No goals on this plan.
-          </Text>
-        ) : (
-          <SimpleGrid cols={{ base: 1, lg: 2 }} spacing="sm">
-            {clinicalGoals.map(({ goal, progress }) => (
-              <Paper key={goal.id} withBorder p="xs">
-                <GoalProgressView
-                  description={
-                    ((goal as { description?: { text?: string } }).description?.text as string | undefined) ??
-                    'Goal'
-                  }
-                  progress={progress}
-                />
-              </Paper>
-            ))}
-          </SimpleGrid>
-        )}
+        <PlanGoals planId={cp.id} patientId={patientId} goals={clinicalGoals} />
         <Title order={4} size="sm">
           Activities
         </Title>

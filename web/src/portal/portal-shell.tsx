@@ -13,6 +13,7 @@ import { type Language, usePortalLanguage } from '../i18n';
 import { useSession, useUser } from '../session';
 import { AccessLogPage } from './access-log-page';
 import { MyHealthPage } from './my-health-page';
+import { QuestionnairesPage } from './questionnaires-page';
 
 /** One patient a patient or caregiver may act for (GET /api/me/patients). */
 export interface MyPatient {
@@ -63,6 +64,8 @@ export function PortalShell() {
 
   const nav = [
     { href: '/portal', label: caregiver ? t('healthSummary') : t('myHealth') },
+    // A short word: three buttons share a 390 px row and a word cannot wrap.
+    { href: '/portal/questionnaires', label: t('questionnairesNav') },
     { href: '/portal/access-log', label: caregiver ? t('whoViewedProxy') : t('whoViewed') },
   ];
 
@@ -130,8 +133,11 @@ export function PortalShell() {
               <Route path="/portal">
                 <MyHealthPage subject={subject} title={nav[0].label} />
               </Route>
+              <Route path="/portal/questionnaires">
+                <QuestionnairesPage subject={subject} title={t('questionnaires')} />
+              </Route>
               <Route path="/portal/access-log">
-                <AccessLogPage subject={subject} caregiver={caregiver} title={nav[1].label} />
+                <AccessLogPage subject={subject} caregiver={caregiver} title={nav[2].label} />
               </Route>
               <Route>
                 <Redirect to="/portal" replace />

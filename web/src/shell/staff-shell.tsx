@@ -6,8 +6,9 @@ import { AppShell, Burger, Button, Group, NavLink, Stack, Text, VisuallyHidden }
 import { useDisclosure } from '@mantine/hooks';
 import type { ReactNode } from 'react';
 import { Link, useLocation } from 'wouter';
-import { roleLabels, staffNavigation } from '../roles';
+import { roleLabels, seesTransitions, staffNavigation } from '../roles';
 import { useSession, useUser } from '../session';
+import { NotificationsMenu } from './notifications-menu';
 
 export function StaffShell({ children }: { children: ReactNode }) {
   const user = useUser();
@@ -40,6 +41,7 @@ export function StaffShell({ children }: { children: ReactNode }) {
             </Text>
           </Group>
           <Group gap="sm" wrap="nowrap">
+            {seesTransitions(user.role) && <NotificationsMenu />}
             <Stack gap={0} align="flex-end" visibleFrom="xs">
               <Text size="sm" fw={600} data-testid="user-name">
                 {user.name}

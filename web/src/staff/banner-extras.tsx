@@ -5,7 +5,7 @@
 import { Badge, Group, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { get } from '../api';
-import { type Bundle, type CodeableConcept, conceptText, resources } from '../fhir-format';
+import { type Bundle, type CodeableConcept, conceptText, type Resource, resources } from '../fhir-format';
 import { type CareTeamAnswer, careTeamPath } from '../workspace/workspace-api';
 
 export function BannerExtras({ patientId }: { patientId: string }) {
@@ -14,7 +14,8 @@ export function BannerExtras({ patientId }: { patientId: string }) {
     queryKey: ['care-team', patientId],
     queryFn: ({ signal }) => get<CareTeamAnswer>(careTeamPath(patientId), signal),
   });
-  const flagsPath = `/fhir/Flag?patient=${pid}&status=active&_count=20`;
+  // R4 defines no `status` search parameter on Flag: active ones are picked here.
+  const flagsPath = `/fhir/Flag?patient=${pid}&_count=50`;
   const flags = useQuery({
     queryKey: ['fhir', flagsPath],
     queryFn: ({ signal }) => get<Bundle>(flagsPath, signal),
@@ -45,12 +46,20 @@ export function BannerExtras({ patientId }: { patientId: string }) {
           </Text>
         </Text>
       )}
-      {resources(flags.data).map((f) => (
-        <Badge key={f.id} color="orange" variant="light" tt="none">
-          <span aria-hidden="true">⚑ </span>
-          {conceptText(f.code as CodeableConcept) || 'Flag'}
-        </Badge>
-      ))}
+      {resources(flags.data)
+        .filter(isActiveFlag)
+        .map((f) => (
+          <Badge key={f.id} color="orange" variant="light" tt="none" data-testid="patient-flag">
+            <span aria-hidden="true">⚑ </span>
+            {conceptText(f.code as CodeableConcept) || 'Flag'}
+          </Badge>
+        ))}
     </Group>
   );
+}
+
+/** An active flag whose period has not ended (a readmission or suicide-risk flag stays until closed). */
+function isActiveFlag(flag: Resource): boolean {
+  const end = (flag.period as { end?: string } | undefined)?.end;
+  return flag.status === 'active' && (!end || Date.parse(end) > Date.now());
 }

@@ -23,6 +23,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useParams, useSearchParams } from 'wouter';
 import { ApiError, get } from '../api';
+import { AssessmentsSection } from '../assessments/assessments-section';
 import { CarePlanSection } from '../care-plans/care-plan-section';
 import {
   ageInYears,
@@ -112,6 +113,7 @@ export function PatientChartPage() {
       </Paper>
       <CarePlanSection patientId={id} />
       <OpenTasksSection patientId={id} />
+      <AssessmentsSection patientId={id} />
       <SimpleGrid cols={{ base: 1, md: 2 }} spacing="sm">
         <ChartSection<Resource>
           id="conditions"

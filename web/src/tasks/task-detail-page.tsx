@@ -148,6 +148,11 @@ export function TaskDetailPage() {
             {patientName}
           </Anchor>
         </Text>
+        {isReconciliation(task) && (
+          <Anchor component={Link} href={`/medication-reconciliation/${task.id}`} fw={600} size="sm">
+            Reconcile the medications of this discharge
+          </Anchor>
+        )}
       </Stack>
       {message && (
         <Alert
@@ -396,5 +401,12 @@ function HistoryTable({ history }: { history: TaskHistoryEntry[] }) {
         ))}
       </Table.Tbody>
     </Table>
+  );
+}
+
+/** A medication-reconciliation task (CareLoop task code or SNOMED CT 430193006) opens the diff view. */
+function isReconciliation(task: { code?: { coding?: { code?: string }[] } }): boolean {
+  return (task.code?.coding ?? []).some(
+    (c) => c.code === 'medication-reconciliation' || c.code === '430193006',
   );
 }

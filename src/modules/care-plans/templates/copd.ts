@@ -63,6 +63,7 @@ export const copd: CarePlanTemplate = {
       role: 'nurse',
       dueInDays: 30,
       recurrence: 'influenza yearly',
+      repeatEveryDays: 365,
       source: gold,
     },
     {

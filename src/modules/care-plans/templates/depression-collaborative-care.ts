@@ -46,6 +46,7 @@ export const depressionCollaborativeCare: CarePlanTemplate = {
       role: 'care-coordinator',
       dueInDays: 28,
       recurrence: 'every 4 weeks',
+      repeatEveryDays: 28,
       source: aims,
     },
     {
@@ -55,6 +56,7 @@ export const depressionCollaborativeCare: CarePlanTemplate = {
       role: 'care-coordinator',
       dueInDays: 7,
       recurrence: 'weekly',
+      repeatEveryDays: 7,
       source: aims,
     },
     {
@@ -72,6 +74,7 @@ export const depressionCollaborativeCare: CarePlanTemplate = {
       role: 'social-worker',
       dueInDays: 14,
       recurrence: 'every 1–2 weeks',
+      repeatEveryDays: 7,
       source: aims,
     },
   ],

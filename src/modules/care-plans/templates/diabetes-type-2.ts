@@ -53,6 +53,7 @@ export const diabetesType2: CarePlanTemplate = {
       role: 'pharmacist',
       dueInDays: 14,
       recurrence: 'every 3–6 months',
+      repeatEveryDays: 90,
       source: ada('S009', 'Pharmacologic Approaches to Glycemic Treatment'),
     },
     {
@@ -62,6 +63,7 @@ export const diabetesType2: CarePlanTemplate = {
       role: 'nurse',
       dueInDays: 90,
       recurrence: 'every 3 months until at goal, then at least twice a year',
+      repeatEveryDays: 90,
       source: glycemic,
     },
     {
@@ -71,6 +73,7 @@ export const diabetesType2: CarePlanTemplate = {
       role: 'care-coordinator',
       dueInDays: 90,
       recurrence: 'every 1–2 years',
+      repeatEveryDays: 365,
       source: ada('S012', 'Retinopathy, Neuropathy, and Foot Care'),
     },
     {
@@ -80,6 +83,7 @@ export const diabetesType2: CarePlanTemplate = {
       role: 'physician',
       dueInDays: 90,
       recurrence: 'yearly',
+      repeatEveryDays: 365,
       source: ada('S012', 'Retinopathy, Neuropathy, and Foot Care'),
     },
     {
@@ -89,6 +93,7 @@ export const diabetesType2: CarePlanTemplate = {
       role: 'physician',
       dueInDays: 90,
       recurrence: 'yearly',
+      repeatEveryDays: 365,
       source: ada('S011', 'Chronic Kidney Disease and Risk Management'),
     },
     {

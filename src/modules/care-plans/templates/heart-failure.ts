@@ -61,6 +61,7 @@ export const heartFailure: CarePlanTemplate = {
       role: 'pharmacist',
       dueInDays: 7,
       recurrence: 'every 2–4 weeks until target doses',
+      repeatEveryDays: 14,
       source: hf,
     },
     {

@@ -40,6 +40,7 @@ export const hypertension: CarePlanTemplate = {
       role: 'nurse',
       dueInDays: 30,
       recurrence: 'monthly until at target',
+      repeatEveryDays: 30,
       source: acc,
     },
     {

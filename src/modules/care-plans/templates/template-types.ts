@@ -69,8 +69,15 @@ export interface TemplateActivity {
    * (CarePlan.activity.detail), e.g. the patient's daily weights.
    */
   dueInDays?: number;
-  /** How often it repeats, in words ("every 4 weeks"); the first occurrence is the one created. */
+  /** How often it repeats, in words ("every 4 weeks"), as the source says it. */
   recurrence?: string;
+  /**
+   * The same as a number: when one occurrence's task is completed, the next is due this many days
+   * later (care-plans.recurrence.ts). A range in the source ("every 3–6 months") takes its shorter
+   * end: an early reminder can be postponed, a late one is a missed visit. Absent when the repeat is
+   * tied to something else ("at every review": the review task brings it up).
+   */
+  repeatEveryDays?: number;
   /** For standing instructions: FHIR Timing.repeat. */
   timing?: { frequency: number; period: number; periodUnit: 'd' | 'wk' | 'mo' };
   source: TemplateSource;

@@ -1,0 +1,256 @@
+/**
+ * The assessment workflow: submit or save a response (validated against its Questionnaire, nothing
+ * written when invalid), score completed ones into Observations and apply the follow-up rules (after
+ * commit, as the server, for every path: these routes, /fhir, bundles), list a patient's assessments
+ * with their scores, and draw PHQ-9 / GAD-7 trends with response and remission marked.
+ */
+import type { Identifier, Observation, QuestionnaireResponse, QuestionnaireResponseItem } from 'fhir/r4.js';
+import { systemContext } from '../../access/access-context.js';
+import { forbidden } from '../../access/policy/visibility.js';
+import { conflict, notFound } from '../../fhir/outcome.js';
+import type { ChangeListener, ResourceStore } from '../../fhir/store/store.js';
+import { applyAssessmentFollowUps, type FollowUps } from './follow-up.service.js';
+import { recordResults } from './observations.js';
+import { responseErrors } from './questionnaire-engine.js';
+import { findQuestionnaire, invalidResponse } from './questionnaires.js';
+import { type ScoreResult, scoreResponse } from './scoring.js';
+import { definitionFor, type InstrumentId, scoringDefinitions } from './scoring.rules.js';
+
+export interface ResponseInput {
+  /** Canonical of the Questionnaire: `url`, `url|version` or `Questionnaire/<id>`. */
+  questionnaire: string;
+  status: 'completed' | 'in-progress';
+  items: QuestionnaireResponseItem[];
+  authored?: string;
+  /** A business identifier: submitting the same one again returns the response already saved. */
+  identifier?: Identifier;
+}
+
+export interface Processed {
+  score?: ScoreResult;
+  observations: Observation[];
+  followUps: FollowUps;
+}
+
+const none = (): Processed => ({
+  observations: [],
+  followUps: { tasks: [], flags: [], conditions: [], goals: [] },
+});
+
+/**
+ * Scores a completed response and applies its follow-ups, as the server, in one transaction; safe to
+ * repeat (everything is created once). Responses in progress, or to questionnaires CareLoop does not
+ * score, give nothing.
+ */
+export async function processResponse(
+  store: ResourceStore,
+  response: QuestionnaireResponse,
+  timeZone: string,
+): Promise<Processed> {
+  const definition = definitionFor(response.questionnaire);
+  if (!definition || (response.status !== 'completed' && response.status !== 'amended')) return none();
+  if (!response.subject?.reference?.startsWith('Patient/')) return none();
+  const score = scoreResponse(definition, response);
+  return store.as(systemContext('assessments')).transaction(async (tx) => {
+    const results = await recordResults(tx, definition, response, score);
+    const followUps = await applyAssessmentFollowUps(tx, definition, response, score, timeZone);
+    return { score, observations: [...(results.total ? [results.total] : []), ...results.items], followUps };
+  });
+}
+
+/** The after-commit listener: every completed QuestionnaireResponse, whoever wrote it, is scored and followed up. */
+export function assessmentListener(
+  store: ResourceStore,
+  timeZone: string,
+  onError: (err: unknown) => void = () => {},
+): ChangeListener {
+  return async (changes) => {
+    for (const change of changes) {
+      if (change.resourceType !== 'QuestionnaireResponse' || change.action === 'delete') continue;
+      try {
+        await processResponse(store, change.resource as QuestionnaireResponse, timeZone);
+      } catch (err) {
+        // Saving the response again (PUT, a resend) is safe and makes what is missing.
+        onError(err);
+      }
+    }
+  };
+}
+
+/**
+ * The store to write a patient's response with. Staff and integrations write as themselves (the
+ * matrix decides). The permission matrix gives patients and caregivers no write on clinical records;
+ * their own screening answers are the one exception, written by this service on their behalf for
+ * their own record (a caregiver: a patient whose active proxy Consent names them) and audited under
+ * their name.
+ */
+export async function writerFor(store: ResourceStore, patientId: string): Promise<ResourceStore> {
+  const c = store.context;
+  if (c.role !== 'patient' && c.role !== 'caregiver') return store;
+  const patient = `Patient/${patientId}`;
+  const named = c.role === 'patient' ? c.resource === patient : !c.onBehalfOf || c.onBehalfOf === patient;
+  // The read, as the user, proves the reach (for a caregiver: the proxy Consent is active).
+  const reached =
+    named &&
+    (await store.read('Patient', patientId).then(
+      () => true,
+      () => false,
+    ));
+  if (!reached) throw forbidden(`a ${c.role} may answer questionnaires only for their own record`);
+  return store.as({ ...c, kind: 'system' });
+}
+
+/** Validates and saves a new response for `patientId`; scores and follows up when completed. */
+export async function submitResponse(
+  store: ResourceStore,
+  patientId: string,
+  input: ResponseInput,
+  timeZone: string,
+): Promise<{ response: QuestionnaireResponse } & Processed> {
+  const writer = await writerFor(store, patientId);
+  const response = await buildResponse(writer, patientId, input);
+  const { resource } = await writer.create(
+    response,
+    input.identifier?.value
+      ? {
+          ifNoneExist: `identifier=${encodeURIComponent(`${input.identifier.system ?? ''}|${input.identifier.value}`)}`,
+        }
+      : {},
+  );
+  const saved = resource as QuestionnaireResponse;
+  return { response: saved, ...(await processResponse(store, saved, timeZone)) };
+}
+
+/**
+ * Saves answers to an existing response: in progress stays in progress or completes; a completed one
+ * may be amended (completed again) but not reopened (409).
+ */
+export async function saveResponse(
+  store: ResourceStore,
+  patientId: string,
+  responseId: string,
+  input: ResponseInput,
+  timeZone: string,
+): Promise<{ response: QuestionnaireResponse } & Processed> {
+  const writer = await writerFor(store, patientId);
+  const stored = (await store.read('QuestionnaireResponse', responseId)) as QuestionnaireResponse;
+  if (stored.subject?.reference !== `Patient/${patientId}`)
+    throw notFound(`QuestionnaireResponse/${responseId} is not a response of Patient/${patientId}`);
+  const done = stored.status === 'completed' || stored.status === 'amended';
+  if (done && input.status === 'in-progress')
+    throw conflict(
+      `QuestionnaireResponse/${responseId} is ${stored.status}: it can be amended, not reopened`,
+    );
+  const response = await buildResponse(writer, patientId, {
+    ...input,
+    identifier: input.identifier ?? stored.identifier,
+    authored: input.authored ?? undefined,
+  });
+  const { resource } = await writer.update('QuestionnaireResponse', responseId, {
+    ...response,
+    id: responseId,
+    status: done ? 'amended' : response.status,
+  });
+  const saved = resource as QuestionnaireResponse;
+  return { response: saved, ...(await processResponse(store, saved, timeZone)) };
+}
+
+async function buildResponse(
+  store: ResourceStore,
+  patientId: string,
+  input: ResponseInput,
+): Promise<QuestionnaireResponse> {
+  const questionnaire = await findQuestionnaire(store, input.questionnaire);
+  if (!questionnaire) throw notFound(`no Questionnaire ${input.questionnaire} on this server`);
+  const c = store.context;
+  const response: QuestionnaireResponse = {
+    resourceType: 'QuestionnaireResponse',
+    ...(input.identifier ? { identifier: input.identifier } : {}),
+    // Pinned to the version answered, so a later version never re-reads old answers.
+    questionnaire: questionnaire.url
+      ? `${questionnaire.url}${questionnaire.version ? `|${questionnaire.version}` : ''}`
+      : `Questionnaire/${questionnaire.id}`,
+    status: input.status,
+    subject: { reference: `Patient/${patientId}` },
+    authored: input.authored ?? store.options.clock.now().toISOString(),
+    ...(c.resource ? { author: { reference: c.resource } } : {}),
+    ...(c.role === 'patient' || c.role === 'caregiver'
+      ? { source: { reference: c.resource ?? `Patient/${patientId}` } }
+      : {}),
+    item: input.items,
+  };
+  const errors = responseErrors(questionnaire, response);
+  if (errors.length > 0) throw invalidResponse(errors);
+  return response;
+}
+
+export interface AssessmentView {
+  id: string;
+  questionnaire: string;
+  instrument?: InstrumentId;
+  title?: string;
+  status: QuestionnaireResponse['status'];
+  authored?: string;
+  total?: number;
+  band?: { code: string; label: string; interpretation: string; positive: boolean };
+  /** Each item's answer and points: the factors behind the total. */
+  factors: {
+    linkId: string;
+    question?: string;
+    answers: { code?: string; display?: string }[];
+    points?: number;
+  }[];
+  domains: ScoreResult['domains'];
+  response: QuestionnaireResponse;
+}
+
+/** A patient's responses, newest first, each scored (as `store`'s user may see them). */
+export async function listAssessments(store: ResourceStore, patientId: string): Promise<AssessmentView[]> {
+  const bundle = await store.search(
+    'QuestionnaireResponse',
+    [
+      ['subject', `Patient/${patientId}`],
+      ['_sort', '-authored'],
+      ['_count', '200'],
+    ],
+    '',
+  );
+  return (bundle.entry ?? []).map((e) => assessmentView(e.resource as QuestionnaireResponse));
+}
+
+/** One response with its score and factors. */
+export function assessmentView(response: QuestionnaireResponse): AssessmentView {
+  const definition = definitionFor(response.questionnaire);
+  const score = definition ? scoreResponse(definition, response) : undefined;
+  return {
+    id: response.id!,
+    questionnaire: response.questionnaire ?? '',
+    ...(definition ? { instrument: definition.instrument, title: definition.title } : {}),
+    status: response.status,
+    ...(response.authored ? { authored: response.authored } : {}),
+    ...(score?.total !== undefined ? { total: score.total } : {}),
+    ...(score?.band
+      ? {
+          band: {
+            code: score.band.code,
+            label: score.band.label,
+            interpretation: score.band.interpretation,
+            positive: score.band.positive,
+          },
+        }
+      : {}),
+    factors: (score?.items ?? [])
+      .filter((i) => i.answers.length > 0)
+      .map((i) => ({
+        linkId: i.linkId,
+        question: i.code.display,
+        answers: i.answers.map((a) => ({ code: a.code, display: a.display })),
+        ...(i.points !== undefined ? { points: i.points } : {}),
+      })),
+    domains: score?.domains ?? [],
+    response,
+  };
+}
+
+export { type TrendPoint, trend } from './trends.js';
+export { scoringDefinitions };
