@@ -9,7 +9,6 @@ import type { ResourceStore } from '../../fhir/store/store.js';
 import type { Hl7Intake } from '../../integrations/hl7/hl7-intake.js';
 import { type AdtMessageOptions, adtMessage } from './adt-fixture.js';
 
-const DAY = 86_400_000;
 const HOUR = 3_600_000;
 const DEMO_MRN_SYSTEM = 'http://careloop.example/mrn';
 
