@@ -63,7 +63,7 @@ function openSqlite(path: string): Database {
   // of candidates in a database larger than the page cache run several times faster.
   sqlite.pragma('mmap_size = 8589934592');
   const db = new Kysely<DB>({
-    dialect: new SqliteDialect({ database: sqlite }),
+    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
   });
   return {
     db,
@@ -71,6 +71,33 @@ function openSqlite(path: string): Database {
     sqlite,
     description: memory ? 'SQLite (in memory)' : `SQLite ${path}`,
     close: () => db.destroy(),
+  };
+}
+
+/**
+ * better-sqlite3 compiles a statement on every `prepare`; Kysely prepares each query it runs. The
+ * same texts come back on every request (a worklist page runs the same dozen statements), so
+ * compiled statements are kept by text, the least recently used dropped past `size`. Safe because
+ * Kysely runs each statement to completion (`all`/`run`) before the next on this one connection;
+ * CareLoop never streams a query (Kysely's `.stream()` iterates, which would hold the statement).
+ */
+function withStatementCache(sqlite: SQLite.Database, size = 500) {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sqlText: string) {
+      const cached = cache.get(sqlText);
+      if (cached) {
+        // Re-insert: Map keeps insertion order, so the first key is the least recently used.
+        cache.delete(sqlText);
+        cache.set(sqlText, cached);
+        return cached;
+      }
+      const statement = sqlite.prepare(sqlText);
+      cache.set(sqlText, statement);
+      if (cache.size > size) cache.delete(cache.keys().next().value!);
+      return statement;
+    },
   };
 }
 
