@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { hl7Timestamp } from '../../src/integrations/hl7/ack.js';
 import { adtMessage } from '../../src/modules/transitions/adt-fixture.js';
 import { bearerFor } from '../support/identity.js';
 import { databaseTargets } from '../support/test-databases.js';
@@ -7,11 +8,6 @@ import { completeTotpSetup, e2eEnvironment, NOW, signIn, waitForLoaded } from '.
 
 const haveBrowser = browserAvailable();
 const DAY = 86_400_000;
-
-/** An HL7 timestamp (UTC) for an instant. */
-function hl7Time(at: Date): string {
-  return `${at.toISOString().replace(/[-:T]/g, '').slice(0, 14)}+0000`;
-}
 
 interface PatientResource {
   id: string;
@@ -58,8 +54,8 @@ describe.each(databaseTargets)('care transitions on $name', ({ name, available }
         birthDate: patient.birthDate!.replace(/-/g, ''),
         sex: patient.gender === 'female' ? 'F' : 'M',
       };
-      const admitAt = hl7Time(new Date(NOW.getTime() - 5 * DAY));
-      const dischargeAt = hl7Time(new Date(NOW.getTime() - DAY));
+      const admitAt = hl7Timestamp(new Date(NOW.getTime() - 5 * DAY), 'UTC');
+      const dischargeAt = hl7Timestamp(new Date(NOW.getTime() - DAY), 'UTC');
       const visit = `E2E-${name}`;
       expect(await send(adtMessage('A01', { patient: pid, visit, admitAt }))).toContain('MSA|AA');
       expect(

@@ -6,16 +6,12 @@
  */
 import type { CareTeam, Patient } from 'fhir/r4.js';
 import type { ResourceStore } from '../../fhir/store/store.js';
+import { hl7Timestamp } from '../../integrations/hl7/ack.js';
 import type { Hl7Intake } from '../../integrations/hl7/hl7-intake.js';
 import { type AdtMessageOptions, adtMessage } from './adt-fixture.js';
 
 const HOUR = 3_600_000;
 const DEMO_MRN_SYSTEM = 'http://careloop.example/mrn';
-
-/** An HL7 DTM in UTC. */
-function hl7Time(at: number): string {
-  return `${new Date(at).toISOString().replace(/[-:T]/g, '').slice(0, 14)}+0000`;
-}
 
 type Pid = NonNullable<AdtMessageOptions['patient']>;
 
@@ -37,7 +33,7 @@ function pidOf(patient: Patient): Pid | undefined {
  * Diagnoses are ICD-10 (they feed Charlson in LACE).
  */
 function scenarios(now: number): ((pid: Pid, n: number) => string[])[] {
-  const at = (hoursAgo: number) => hl7Time(now - hoursAgo * HOUR);
+  const at = (hoursAgo: number) => hl7Timestamp(new Date(now - hoursAgo * HOUR), 'UTC');
   const stay = (
     pid: Pid,
     visit: string,
