@@ -8,7 +8,12 @@
  * coordinators with realistic caseloads. Writes bench/results/<date>-worklist-<db>-<patients>.json.
  *
  *   npm run bench:worklist -- [--patients 100000] [--tasks 1000000] [--db sqlite,postgres]
- *                             [--caseload 200] [--requests 400] [--concurrency 2] [--search-only]
+ *                             [--caseload 200] [--requests 400] [--rate 50] [--search-only]
+ *
+ * Each view is measured at three loads, 400 requests each: one client (what one coordinator waits),
+ * a fixed rate of --rate requests/s sent whatever the answers (open loop: a request's time counts
+ * from when it was due, so queueing shows), and two clients back to back (the most the server
+ * answers on this machine, and the wait then).
  *
  * Why not through store.write: the batched write path indexes every search parameter and keeps the
  * history (about 1–2 k resources/s here, bench/results/NOTES.md), so 1.1 M resources would take
@@ -51,7 +56,7 @@ const { values } = parseArgs({
     db: { type: 'string', default: 'sqlite,postgres' },
     caseload: { type: 'string', default: '200' },
     requests: { type: 'string', default: '400' },
-    concurrency: { type: 'string', default: '2' },
+    rate: { type: 'string', default: '50' },
     'search-only': { type: 'boolean', default: false },
   },
 });
@@ -59,7 +64,7 @@ const patients = Number(values.patients);
 const tasks = Number(values.tasks);
 const caseloadSize = Number(values.caseload);
 const requestsPerView = Number(values.requests);
-const concurrency = Number(values.concurrency);
+const rate = Number(values.rate);
 const root = join(import.meta.dirname, '.data');
 const pgUrl = process.env.CARELOOP_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const pgSchema = `worklist_${patients}_${tasks}`;
@@ -343,24 +348,51 @@ async function load(runtime: Runtime): Promise<Record<string, unknown>> {
   return { resources: rid, openTasks: open, seconds: Math.round(seconds), method: 'bulkInsert (see header)' };
 }
 
-interface ViewStats {
-  view: string;
+/** Latency of one load level, in ms. */
+interface Latency {
   requests: number;
   p50: number;
   p95: number;
   p99: number;
   max: number;
   requestsPerSecond: number;
+}
+
+interface ViewStats {
+  view: string;
+  /** One client, each request sent when the previous one answered: what one coordinator waits. */
+  oneClient: Latency;
+  /**
+   * Requests sent at a fixed rate whatever the answers (open loop), each timed from when it was due
+   * to be sent, so time spent queued behind earlier requests counts.
+   */
+  fixedRate: Latency & { rate: number };
+  /** Two clients sending back to back (closed loop): the most the server answers, and the wait then. */
+  twoClients: Latency;
   meanItems: number;
   meanCount: number;
   /** 1-minute load average before and after the view was measured (the machine may be shared). */
   loadAverage: [number, number];
 }
 
+function latency(latencies: number[], seconds: number): Latency {
+  latencies.sort((a, b) => a - b);
+  const q = (p: number) =>
+    round(latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!);
+  return {
+    requests: latencies.length,
+    p50: q(50),
+    p95: q(95),
+    p99: q(99),
+    max: round(latencies.at(-1)!),
+    requestsPerSecond: Math.round(latencies.length / seconds),
+  };
+}
+
 async function measure(port: number, view: string, tokens: string[]): Promise<ViewStats> {
-  const latencies: number[] = [];
   let items = 0;
   let counted = 0;
+  let answered = 0;
   const get = async (i: number) => {
     const res = await fetch(`http://127.0.0.1:${port}/api/worklist?view=${view}&limit=50`, {
       headers: { authorization: tokens[i % tokens.length]! },
@@ -368,37 +400,54 @@ async function measure(port: number, view: string, tokens: string[]): Promise<Vi
     const body = (await res.json()) as { items?: unknown[]; counts?: Record<string, number> };
     if (res.status !== 200)
       throw new Error(`${view}: HTTP ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
-    return body;
+    items += body.items?.length ?? 0;
+    counted += body.counts?.[view] ?? 0;
+    answered++;
+  };
+  /** `clients` clients sending back to back. */
+  const closedLoop = async (clients: number): Promise<Latency> => {
+    const latencies: number[] = [];
+    const started = performance.now();
+    let next = 0;
+    const client = async () => {
+      while (next < requestsPerView) {
+        const i = next++;
+        const t = performance.now();
+        await get(i);
+        latencies.push(performance.now() - t);
+      }
+    };
+    await Promise.all(Array.from({ length: clients }, client));
+    return latency(latencies, (performance.now() - started) / 1000);
+  };
+  const openLoop = async (): Promise<Latency & { rate: number }> => {
+    const latencies: number[] = [];
+    const started = performance.now();
+    const sent: Promise<void>[] = [];
+    for (let i = 0; i < requestsPerView; i++) {
+      const due = started + (i * 1000) / rate;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      sent.push(get(i).then(() => void latencies.push(performance.now() - due)));
+    }
+    await Promise.all(sent);
+    return { rate, ...latency(latencies, (performance.now() - started) / 1000) };
   };
   for (let i = 0; i < 10; i++) await get(i);
+  items = 0;
+  counted = 0;
+  answered = 0;
   const loadBefore = round(loadavg()[0]!);
-  const started = performance.now();
-  let next = 0;
-  const worker = async () => {
-    while (next < requestsPerView) {
-      const i = next++;
-      const t = performance.now();
-      const body = await get(i);
-      latencies.push(performance.now() - t);
-      items += body.items?.length ?? 0;
-      counted += body.counts?.[view] ?? 0;
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  const q = (p: number) =>
-    round(latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!);
+  const oneClient = await closedLoop(1);
+  const fixedRate = await openLoop();
+  const twoClients = await closedLoop(2);
   return {
     view,
-    requests: latencies.length,
-    p50: q(50),
-    p95: q(95),
-    p99: q(99),
-    max: round(latencies.at(-1)!),
-    requestsPerSecond: Math.round(latencies.length / seconds),
-    meanItems: round(items / latencies.length),
-    meanCount: round(counted / latencies.length),
+    oneClient,
+    fixedRate,
+    twoClients,
+    meanItems: round(items / answered),
+    meanCount: round(counted / answered),
     loadAverage: [loadBefore, round(loadavg()[0]!)],
   };
 }
@@ -458,17 +507,20 @@ async function runFor(db: 'sqlite' | 'postgres'): Promise<void> {
         caseload: caseloadSize,
       },
       load: loaded,
-      worklist: { requestsPerView, concurrency, users: tokens.length, limit: 50, views: results },
-      target: { p95Ms: 20 },
+      worklist: { requestsPerView, rate, users: tokens.length, limit: 50, views: results },
+      target: { p95Ms: 20, at: 'one client and the fixed rate' },
     };
     const outDir = join(import.meta.dirname, 'results');
     mkdirSync(outDir, { recursive: true });
     const file = join(outDir, `${report.date.slice(0, 10)}-worklist-${db}-${patients}.json`);
     writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-    console.log(`[${db}] GET /api/worklist (p50 / p95 / p99 ms, req/s):`);
+    const show = (l: Latency) => `${l.p50} / ${l.p95} / ${l.p99}`.padEnd(20);
+    console.log(
+      `[${db}] GET /api/worklist, p50 / p95 / p99 ms: one client | ${rate} req/s | two clients back to back (req/s)`,
+    );
     for (const r of results)
       console.log(
-        `  ${r.view.padEnd(10)} ${r.p50} / ${r.p95} / ${r.p99}  ${r.requestsPerSecond} req/s  (${r.meanItems} items, ${r.meanCount} in view; load ${r.loadAverage.join(' → ')})`,
+        `  ${r.view.padEnd(10)} ${show(r.oneClient)}| ${show(r.fixedRate)}| ${show(r.twoClients)} (${r.twoClients.requestsPerSecond} req/s)  ${r.meanItems} items, ${r.meanCount} in view; load ${r.loadAverage.join(' → ')}`,
       );
     console.log(`[${db}] wrote ${file}`);
   } finally {

@@ -7,12 +7,14 @@
  * - booleans: SQLite binds none, so flags are integer 0/1 columns on both;
  * - instants: ISO-8601 UTC text on both (sorts as text), plus epoch ms doubles where ranges are searched.
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { DB } from './database-schema.js';
+import { startCheckpointer } from './sqlite-checkpointer.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Db = Kysely<DB>;
@@ -24,6 +26,14 @@ export interface Database {
   dialect: Dialect;
   /** A description without credentials, safe for logs. */
   description: string;
+  /**
+   * For hot read-only statements made outside a transaction (a worklist page). On PostgreSQL, a pool
+   * that prepares each statement once per connection with a generic plan: the worklist statement
+   * takes longer to plan than to run. On SQLite the same as `db`: a second connection (even on
+   * another thread) loses its page cache whenever the writer commits, and every audited read
+   * commits, so it read ~10× slower than this one (bench/results/NOTES.md, 2026-11-30).
+   */
+  reader: Db;
   /** The raw SQLite connection (SQLite only), for prepared-statement bulk inserts in bulk-insert.ts. */
   sqlite?: SQLite.Database;
   close(): Promise<void>;
@@ -34,6 +44,8 @@ export interface OpenOptions {
   schema?: string;
   /** Pool size for PostgreSQL. */
   poolSize?: number;
+  /** Connections of the PostgreSQL pool behind `reader`; default 2. */
+  readers?: number;
 }
 
 // int8 (count(*), bigint) as JS numbers: our counts and ids stay far below 2^53.
@@ -65,12 +77,17 @@ function openSqlite(path: string): Database {
   const db = new Kysely<DB>({
     dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
   });
+  const checkpointer = memory ? undefined : startCheckpointer(sqlite, resolve(path));
   return {
     db,
+    reader: db,
     dialect: 'sqlite',
     sqlite,
     description: memory ? 'SQLite (in memory)' : `SQLite ${path}`,
-    close: () => db.destroy(),
+    close: async () => {
+      await checkpointer?.stop();
+      await db.destroy();
+    },
   };
 }
 
@@ -119,12 +136,48 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Database
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const readerPool = new pg.Pool({
+    connectionString: url,
+    max: options.readers ?? 2,
+    // Generic plans for every statement on these connections, which run only prepared statements
+    // (below): planned once per connection instead of at every execution.
+    options: `${schema ? `-c search_path=${schema} ` : ''}-c plan_cache_mode=force_generic_plan`,
+  });
+  readerPool.on('connect', (client) => prepareEveryStatement(client));
+  const reader = new Kysely<DB>({ dialect: new PostgresDialect({ pool: readerPool }) });
   const host = new URL(url);
   return {
     db,
+    reader,
     dialect: 'postgres',
     description: `PostgreSQL ${host.hostname}:${host.port || 5432}${host.pathname}${schema ? ` schema ${schema}` : ''}`,
-    close: () => db.destroy(),
+    close: async () => {
+      await reader.destroy();
+      await db.destroy();
+    },
+  };
+}
+
+/** Named statements one reader connection keeps; past it, new texts run unnamed (planned each time). */
+const PREPARED_PER_CONNECTION = 100;
+
+/**
+ * Makes `client` run each statement text Kysely sends as a named prepared statement (the name is a
+ * hash of the text): pg parses it once per connection and then only binds and executes. Bounded:
+ * texts beyond the first PREPARED_PER_CONNECTION run unnamed, so a stream of distinct texts cannot
+ * grow the server's memory.
+ */
+function prepareEveryStatement(client: pg.PoolClient): void {
+  const names = new Set<string>();
+  const query = client.query.bind(client) as (config: pg.QueryConfig) => Promise<pg.QueryResult>;
+  (client as { query: unknown }).query = (text: unknown, values?: unknown[]) => {
+    if (typeof text !== 'string') return (query as (...args: unknown[]) => unknown)(text, values);
+    const name = `careloop_${createHash('sha1').update(text).digest('hex')}`;
+    if (names.has(name) || names.size < PREPARED_PER_CONNECTION) {
+      names.add(name);
+      return query({ name, text, values: values ?? [] });
+    }
+    return query({ text, values: values ?? [] });
   };
 }
 

@@ -81,9 +81,11 @@ interface TransactionState {
   failures: AuditEntry[];
 }
 
-/** What an audited operation touched: resource keys (`Type/id`); their patients are looked up. */
+/** What an audited operation touched: resource keys (`Type/id`); their patients are looked up unless given. */
 export interface Touched {
   resources: string[];
+  /** The patients of `resources`, when the operation already read them (saves looking them up). */
+  patientIds?: string[];
   detail?: string;
 }
 
@@ -194,33 +196,74 @@ export class ResourceStore {
         store.state!.inOperation = true;
         try {
           const result = await work(store);
-          const t = touched(result);
-          const patientIds = await patientsOfResources(store.ex, t.resources);
-          const entry = this.auditEntry(action, 'success', { ...t, patientIds });
-          if (t.resources.some((r) => r.startsWith('Consent/')) && action !== 'read' && action !== 'search')
-            entry.detail = ['consent change', entry.detail].filter(Boolean).join('; ');
-          // Access that only a break-the-glass grant allows is emergency treatment, and says so.
-          if (await store.underBreakGlass(patientIds)) entry.purposeOfUse = 'ETREAT';
-          await appendAudit(store.database, store.ex, entry, store.options.clock.now());
+          await store.appendAuditOf(action, touched(result));
           return result;
         } finally {
           store.state!.inOperation = false;
         }
       });
     } catch (err) {
-      const denied =
-        err instanceof HiddenRecordError ||
-        (err instanceof FhirError && (err.status === 403 || err.status === 401));
-      const entry = this.auditEntry(action, denied ? 'denied' : 'failure', {
-        resources: attempted.resources ?? [],
-        detail: [attempted.detail, err instanceof FhirError ? `HTTP ${err.status}` : 'error']
-          .filter(Boolean)
-          .join('; '),
-      });
-      if (this.state) this.state.failures.push(entry);
-      else await this.recordFailures([entry]).catch(() => {});
-      throw err;
+      throw await this.recordFailure(action, err, attempted);
     }
+  }
+
+  /**
+   * An audited read whose work needs no transaction: it runs first, reading committed data through
+   * `readExecutor` (the database's reader connections), and its entry is then appended in a short
+   * transaction of its own before the result is returned, so nothing is disclosed without its record
+   * while the main connection is not held for the read. Inside a caller's transaction it is `audited`.
+   */
+  async auditedRead<T>(
+    action: string,
+    work: (store: ResourceStore) => Promise<T>,
+    touched: (result: T) => Touched,
+    attempted: { resources?: string[]; detail?: string } = {},
+  ): Promise<T> {
+    if (this.state) return this.audited(action, work, touched, attempted);
+    let result: T;
+    try {
+      result = await work(this);
+      await this.transaction((store) => store.appendAuditOf(action, touched(result)));
+    } catch (err) {
+      throw await this.recordFailure(action, err, attempted);
+    }
+    return result;
+  }
+
+  /** Appends the success entry of `action` (in this store's transaction). */
+  private async appendAuditOf(action: string, t: Touched): Promise<void> {
+    const patientIds = t.patientIds
+      ? [...new Set(t.patientIds)].sort()
+      : await patientsOfResources(this.ex, t.resources);
+    const entry = this.auditEntry(action, 'success', { ...t, patientIds });
+    if (t.resources.some((r) => r.startsWith('Consent/')) && action !== 'read' && action !== 'search')
+      entry.detail = ['consent change', entry.detail].filter(Boolean).join('; ');
+    // Access that only a break-the-glass grant allows is emergency treatment, and says so.
+    if (await this.underBreakGlass(patientIds)) entry.purposeOfUse = 'ETREAT';
+    await appendAudit(this.database, this.ex, entry, this.options.clock.now());
+  }
+
+  /**
+   * Records a failed operation (as denied when access was refused): after the transaction ends when
+   * one is open (a rollback must not erase it), else at once. Returns the error to rethrow.
+   */
+  private async recordFailure(
+    action: string,
+    err: unknown,
+    attempted: { resources?: string[]; detail?: string },
+  ): Promise<unknown> {
+    const denied =
+      err instanceof HiddenRecordError ||
+      (err instanceof FhirError && (err.status === 403 || err.status === 401));
+    const entry = this.auditEntry(action, denied ? 'denied' : 'failure', {
+      resources: attempted.resources ?? [],
+      detail: [attempted.detail, err instanceof FhirError ? `HTTP ${err.status}` : 'error']
+        .filter(Boolean)
+        .join('; '),
+    });
+    if (this.state) this.state.failures.push(entry);
+    else await this.recordFailures([entry]).catch(() => {});
+    return err;
   }
 
   private auditEntry(
@@ -436,6 +479,14 @@ export class ResourceStore {
         this.ex,
       );
     return rows.rows.length > 0;
+  }
+
+  /**
+   * Where a read made by `auditedRead` work goes: the database's reader connections (committed data,
+   * other threads or prepared plans), or this store's transaction when one is open.
+   */
+  get readExecutor(): Executor {
+    return this.state ? this.ex : this.database.reader;
   }
 
   /** The executor of this store (a transaction inside `transaction()`). */
