@@ -15,6 +15,7 @@ import * as worklist from './migrations/007-worklist.js';
 import * as hl7Messages from './migrations/008-hl7-messages.js';
 import * as notificationReads from './migrations/010-notification-reads.js';
 import * as worklistRanking from './migrations/013-worklist-ranking.js';
+import * as auditHead from './migrations/014-audit-head.js';
 
 interface Migration {
   name: string;
@@ -33,6 +34,7 @@ export const migrations: Migration[] = [
   { name: '008-hl7-messages', up: hl7Messages.up },
   { name: '010-notification-reads', up: notificationReads.up },
   { name: '013-worklist-ranking', up: worklistRanking.up },
+  { name: '014-audit-head', up: auditHead.up },
 ];
 
 /** Applies the migrations not yet applied; returns their names. */

@@ -7,7 +7,7 @@ import {
   openTestDatabase,
   type TestDatabase,
 } from '../../../test/support/test-databases.js';
-import { type AuditEntry, appendAudit, verifyAuditChain } from './audit-trail.js';
+import { type AuditEntry, appendAudit, appendsInOneStatement, verifyAuditChain } from './audit-trail.js';
 
 const entry = (n: number): AuditEntry => ({
   action: n % 2 ? 'read' : 'search',
@@ -46,6 +46,24 @@ describe.each(databaseTargets)('audit trail on $name', ({ name, available }) => 
 
   it.runIf(available)('chains every entry and verifies the whole trail', async () => {
     expect(await verifyAuditChain(db.database.db)).toEqual({ entries: 25 });
+  });
+
+  it.runIf(available)('keeps one unbroken chain when many append at once', async () => {
+    const at = new Date(Date.UTC(2026, 10, 30, 10));
+    // Transactions that hold the head while they do more work, and (on PostgreSQL, where an append
+    // is one statement) appends on their own, all at once.
+    const appends = Array.from({ length: 40 }, (_, i) =>
+      i % 2 && appendsInOneStatement(db.database)
+        ? appendAudit(db.database, db.database.db, entry(100 + i), at)
+        : db.database.db.transaction().execute(async (trx) => {
+            const added = await appendAudit(db.database, trx, entry(100 + i), at);
+            await sql`select 1`.execute(trx);
+            return added;
+          }),
+    );
+    const seqs = (await Promise.all(appends)).map((a) => a.seq).sort((a, b) => a - b);
+    expect(seqs).toEqual(Array.from({ length: 40 }, (_, i) => 26 + i));
+    expect(await verifyAuditChain(db.database.db)).toEqual({ entries: 65 });
   });
 
   it.runIf(available)('refuses updates and deletes of entries', async () => {

@@ -78,39 +78,46 @@ export async function appendAudit(
 }
 
 /**
- * PostgreSQL: one appender at a time across all server processes (the chain has a single head), so
- * the append holds a transaction-scoped advisory lock until commit. To keep that hold short, reading
- * the head, hashing and inserting the entry and its patient rows are one statement after the lock
- * (two round trips instead of four); the statement computes the same SHA-256 as `entryHash` (UTF-8
- * bytes of the same text). It must be a statement of its own after the lock: a statement's snapshot
- * is taken when it starts, so a head read in the locking statement could miss an entry committed
- * while it waited.
+ * PostgreSQL: one appender at a time across all server processes (the chain has a single head). The
+ * head is a row (`audit_head`, migration 014) that this one statement updates, taking its lock until
+ * the caller's transaction commits; an appender that waited re-reads the row as its holder committed
+ * it (READ COMMITTED re-checks an updated row), so it always chains to the newest entry. The new hash
+ * is the same SHA-256 as `entryHash` (UTF-8 bytes of the same text), computed in the statement from
+ * the head's. Being one statement, it is atomic on its own: an audited read appends its entry without
+ * a transaction, in one round trip.
  */
 async function appendAuditPostgres(
   ex: Executor,
   entry: AuditEntry,
   recorded: Date,
 ): Promise<{ seq: number; hash: string }> {
-  await sql`select pg_advisory_xact_lock(7320412)`.execute(ex);
   const at = recorded.toISOString();
   const json = canonicalJson(entry);
   const patientIds = entry.patientIds?.length ? ` ${entry.patientIds.join(' ')} ` : null;
   const patients = [...new Set(entry.patientIds ?? [])];
+  // In SET, `seq` and `hash` are the row's values before the update: prev_hash becomes the old head.
   const { rows } = await sql<{ seq: string | number; hash: string }>`with head as (
-      select coalesce(last.seq, 0) + 1 as seq, coalesce(last.hash, ${GENESIS_HASH}::text) as prev_hash
-      from (select 1) as one left join (select seq, hash from audit_events order by seq desc limit 1) as last on true
+      update audit_head set seq = seq + 1, prev_hash = hash,
+        hash = encode(sha256(convert_to(hash || E'\n' || (seq + 1)::text || E'\n' || ${at}::text || E'\n' || ${json}::text, 'UTF8')), 'hex')
+      where id = 1
+      returning seq, prev_hash, hash
     ), added as (
       insert into audit_events (seq, recorded, action, outcome, actor, patient_ids, entry, prev_hash, hash)
-      select head.seq, v.recorded, ${entry.action}, ${entry.outcome}, ${entry.actor ?? null}, ${patientIds}, v.entry, head.prev_hash,
-        encode(sha256(convert_to(head.prev_hash || E'\n' || head.seq::text || E'\n' || v.recorded || E'\n' || v.entry, 'UTF8')), 'hex')
-      from head, (select ${at}::text as recorded, ${json}::text as entry) as v
+      select head.seq, ${at}, ${entry.action}, ${entry.outcome}, ${entry.actor ?? null}, ${patientIds}, ${json}, head.prev_hash, head.hash
+      from head
       returning seq, hash
     ), indexed as (
       insert into audit_event_patients (patient_id, seq) select p, added.seq from added, unnest(${patients}::text[]) as p
     )
     select seq, hash from added`.execute(ex);
-  const row = rows[0]!;
+  const row = rows[0];
+  if (!row) throw new Error('the audit chain has no head row (migration 014-audit-head)');
   return { seq: Number(row.seq), hash: row.hash };
+}
+
+/** True when `appendAudit` is one statement, atomic without a transaction (PostgreSQL). */
+export function appendsInOneStatement(database: Database): boolean {
+  return database.dialect === 'postgres';
 }
 
 export interface ChainReport {

@@ -7,7 +7,7 @@
 import type { Bundle, BundleEntry, FhirResource, Resource } from 'fhir/r4.js';
 import { type RawBuilder, sql } from 'kysely';
 import { type AccessContext, systemContext } from '../../access/access-context.js';
-import { type AuditEntry, appendAudit } from '../../access/audit/audit-trail.js';
+import { type AuditEntry, appendAudit, appendsInOneStatement } from '../../access/audit/audit-trail.js';
 import { patientOf } from '../../access/policy/access-facts.js';
 import {
   assertMayWrite,
@@ -209,9 +209,9 @@ export class ResourceStore {
 
   /**
    * An audited read whose work needs no transaction: it runs first, reading committed data through
-   * `readExecutor` (the database's reader connections), and its entry is then appended in a short
-   * transaction of its own before the result is returned, so nothing is disclosed without its record
-   * while the main connection is not held for the read. Inside a caller's transaction it is `audited`.
+   * `readExecutor` (the database's reader connections), and its entry is then appended on its own
+   * (one statement on PostgreSQL, a short transaction on SQLite) before the result is returned, so
+   * nothing is disclosed without its record. Inside a caller's transaction it is `audited`.
    */
   async auditedRead<T>(
     action: string,
@@ -223,7 +223,10 @@ export class ResourceStore {
     let result: T;
     try {
       result = await work(this);
-      await this.transaction((store) => store.appendAuditOf(action, touched(result)));
+      const t = touched(result);
+      // On PostgreSQL the append is one statement, atomic by itself: no transaction to open and commit.
+      if (appendsInOneStatement(this.database)) await this.appendAuditOf(action, t);
+      else await this.transaction((store) => store.appendAuditOf(action, t));
     } catch (err) {
       throw await this.recordFailure(action, err, attempted);
     }
