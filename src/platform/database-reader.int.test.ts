@@ -110,6 +110,19 @@ describe('the PostgreSQL reader pool, one connection', () => {
     expect(main.rows[0]!.plan_cache_mode).toBe('auto');
   });
 
+  it.runIf(available)('keeps generic plans when DATABASE_URL sets its own options', async () => {
+    const url = `${t.url}${t.url.includes('?') ? '&' : '?'}options=-c%20search_path%3D${t.schema}`;
+    const other = await openDatabase(url, { readers: 1 });
+    try {
+      const mode = await sql<{ plan_cache_mode: string }>`show plan_cache_mode`.execute(other.reader);
+      expect(mode.rows[0]!.plan_cache_mode).toBe('force_generic_plan');
+      const path = await sql<{ search_path: string }>`show search_path`.execute(other.reader);
+      expect(path.rows[0]!.search_path).toBe(t.schema);
+    } finally {
+      await other.close();
+    }
+  });
+
   it.runIf(available)('keeps at most 100 prepared statements per connection', async () => {
     for (let i = 0; i < 110; i++) await sql.raw(`select ${i} as n`).execute(single.reader);
     const { rows } = await sql<{

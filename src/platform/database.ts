@@ -139,11 +139,16 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Database
   const readerPool = new pg.Pool({
     connectionString: url,
     max: options.readers ?? 2,
-    // Generic plans for every statement on these connections, which run only prepared statements
-    // (below): planned once per connection instead of at every execution.
-    options: `${schema ? `-c search_path=${schema} ` : ''}-c plan_cache_mode=force_generic_plan`,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
-  readerPool.on('connect', (client) => prepareEveryStatement(client));
+  readerPool.on('connect', (client) => {
+    // Generic plans for every statement on these connections, which run only prepared statements
+    // (below): planned once per connection instead of at every execution. Set here rather than in
+    // the pool's `options`, which an `options` parameter in DATABASE_URL would replace; a client runs
+    // its queries in order, so this runs before the first statement it is handed out for.
+    client.query('set plan_cache_mode = force_generic_plan').catch(() => {});
+    prepareEveryStatement(client);
+  });
   const reader = new Kysely<DB>({ dialect: new PostgresDialect({ pool: readerPool }) });
   const host = new URL(url);
   return {

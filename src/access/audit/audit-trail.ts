@@ -37,14 +37,42 @@ export function entryHash(prevHash: string, seq: number, recorded: string, entry
   return createHash('sha256').update(`${prevHash}\n${seq}\n${recorded}\n${entryJson}`).digest('hex');
 }
 
-/** Appends an entry in the caller's transaction; returns its position and hash. */
+/**
+ * A user whose access to the entry's patients may rest on a break-the-glass grant: the entry's
+ * purpose of use becomes ETREAT (emergency treatment) when `principal` holds an active grant to one
+ * of them at `now`.
+ */
+export interface BreakGlassCheck {
+  principal: string;
+  now: number;
+}
+
+/** The condition that `check` holds for one of `patientIds`, as SQL. */
+function underBreakGlass(check: BreakGlassCheck, patientIds: string[]) {
+  return sql<boolean>`exists (select 1 from access_relationships where principal = ${check.principal} and kind = 'break-the-glass' and patient_id in (${sql.join(patientIds)}) and expires_ms > ${check.now})`;
+}
+
+/**
+ * Appends an entry in the caller's transaction; returns its position and hash. With `breakGlass`,
+ * the purpose of use is decided here (ETREAT when the user reaches one of the entry's patients
+ * through an active break-the-glass grant), in the same statement as the append on PostgreSQL.
+ */
 export async function appendAudit(
   database: Database,
   ex: Executor,
   entry: AuditEntry,
   recorded: Date,
+  breakGlass?: BreakGlassCheck,
 ): Promise<{ seq: number; hash: string }> {
-  if (database.dialect === 'postgres') return appendAuditPostgres(ex, entry, recorded);
+  const patientIds = [...new Set(entry.patientIds ?? [])];
+  const check = breakGlass && patientIds.length > 0 ? breakGlass : undefined;
+  if (database.dialect === 'postgres') return appendAuditPostgres(ex, entry, recorded, check);
+  if (check) {
+    const { rows } = await sql<{ yes: number }>`select ${underBreakGlass(check, patientIds)} as yes`.execute(
+      ex,
+    );
+    if (Number(rows[0]?.yes)) entry = { ...entry, purposeOfUse: 'ETREAT' };
+  }
   const last = await ex
     .selectFrom('audit_events')
     .select(['seq', 'hash'])
@@ -90,21 +118,29 @@ async function appendAuditPostgres(
   ex: Executor,
   entry: AuditEntry,
   recorded: Date,
+  breakGlass: BreakGlassCheck | undefined,
 ): Promise<{ seq: number; hash: string }> {
   const at = recorded.toISOString();
-  const json = canonicalJson(entry);
   const patientIds = entry.patientIds?.length ? ` ${entry.patientIds.join(' ')} ` : null;
   const patients = [...new Set(entry.patientIds ?? [])];
+  // The entry as it is, or as emergency treatment when the break-the-glass check holds: both are
+  // canonical JSON made here; the statement picks one and hashes what it stores.
+  const json = canonicalJson(entry);
+  const chosen = breakGlass
+    ? sql`case when ${underBreakGlass(breakGlass, patients)} then ${canonicalJson({ ...entry, purposeOfUse: 'ETREAT' })}::text else ${json}::text end`
+    : sql`${json}::text`;
   // In SET, `seq` and `hash` are the row's values before the update: prev_hash becomes the old head.
-  const { rows } = await sql<{ seq: string | number; hash: string }>`with head as (
+  const { rows } = await sql<{ seq: string | number; hash: string }>`with v as (
+      select ${chosen} as entry
+    ), head as (
       update audit_head set seq = seq + 1, prev_hash = hash,
-        hash = encode(sha256(convert_to(hash || E'\n' || (seq + 1)::text || E'\n' || ${at}::text || E'\n' || ${json}::text, 'UTF8')), 'hex')
+        hash = encode(sha256(convert_to(hash || E'\n' || (seq + 1)::text || E'\n' || ${at}::text || E'\n' || (select entry from v), 'UTF8')), 'hex')
       where id = 1
       returning seq, prev_hash, hash
     ), added as (
       insert into audit_events (seq, recorded, action, outcome, actor, patient_ids, entry, prev_hash, hash)
-      select head.seq, ${at}, ${entry.action}, ${entry.outcome}, ${entry.actor ?? null}, ${patientIds}, ${json}, head.prev_hash, head.hash
-      from head
+      select head.seq, ${at}, ${entry.action}, ${entry.outcome}, ${entry.actor ?? null}, ${patientIds}, v.entry, head.prev_hash, head.hash
+      from head, v
       returning seq, hash
     ), indexed as (
       insert into audit_event_patients (patient_id, seq) select p, added.seq from added, unnest(${patients}::text[]) as p

@@ -241,9 +241,13 @@ export class ResourceStore {
     const entry = this.auditEntry(action, 'success', { ...t, patientIds });
     if (t.resources.some((r) => r.startsWith('Consent/')) && action !== 'read' && action !== 'search')
       entry.detail = ['consent change', entry.detail].filter(Boolean).join('; ');
-    // Access that only a break-the-glass grant allows is emergency treatment, and says so.
-    if (await this.underBreakGlass(patientIds)) entry.purposeOfUse = 'ETREAT';
-    await appendAudit(this.database, this.ex, entry, this.options.clock.now());
+    // Access that a break-the-glass grant allows is emergency treatment, and says so (decided in the
+    // append: on PostgreSQL in the same statement).
+    const breakGlass =
+      this.restricted && this.context.userId
+        ? { principal: `User/${this.context.userId}`, now: this.options.clock.now().getTime() }
+        : undefined;
+    await appendAudit(this.database, this.ex, entry, this.options.clock.now(), breakGlass);
   }
 
   /**
@@ -287,21 +291,6 @@ export class ResourceStore {
       ...(c.clientAddress ? { clientAddress: c.clientAddress } : {}),
       ...(t.detail ? { detail: t.detail } : {}),
     };
-  }
-
-  /** True when the context reaches one of `patientIds` through an active break-the-glass grant. */
-  private async underBreakGlass(patientIds: string[]): Promise<boolean> {
-    if (!this.restricted || !this.context.userId || patientIds.length === 0) return false;
-    const now = this.options.clock.now().getTime();
-    const row = await this.ex
-      .selectFrom('access_relationships')
-      .select('patient_id')
-      .where('principal', '=', `User/${this.context.userId}`)
-      .where('kind', '=', 'break-the-glass')
-      .where('patient_id', 'in', patientIds)
-      .where('expires_ms', '>', now)
-      .executeTakeFirst();
-    return !!row;
   }
 
   /** The visibility condition of this store's context on a row of `resourceType` (alias `alias`). */
