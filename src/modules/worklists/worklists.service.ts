@@ -2,7 +2,8 @@
  * The worklist: a user's open tasks, ranked and explained, read from the worklist_items projection
  * with the store's own access rule (`visibilityCondition` over the row's patient and sensitivity, so a
  * nurse not related to a patient sees none of that patient's tasks), and audited as one search entry
- * naming the tasks and patients returned (written before the page is returned). Also bulk reassignment, task by task through the store.
+ * naming the tasks and patients returned (written before the page is returned). Also bulk
+ * reassignment, task by task through the store.
  */
 import { type RawBuilder, sql } from 'kysely';
 import type { Role } from '../../access/access-context.js';
@@ -177,8 +178,8 @@ export async function queryWorklist(
 ): Promise<WorklistPage> {
   const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
   const time = rankTime(cursor?.at ?? store.options.clock.now().getTime(), timeZone);
-  // Read off the write connection (store.auditedRead): on SQLite the statement runs on a reader
-  // thread, on PostgreSQL with a plan prepared once per connection (database.ts, `reader`).
+  // A read outside any transaction (store.auditedRead), through `database.reader`: on PostgreSQL a
+  // plan prepared once per connection; on SQLite the one connection, not held past the statement.
   return store.auditedRead(
     'search',
     async (s) => {
