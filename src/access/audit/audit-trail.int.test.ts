@@ -66,40 +66,43 @@ describe.each(databaseTargets)('audit trail on $name', ({ name, available }) => 
     expect(await verifyAuditChain(db.database.db)).toEqual({ entries: 65 });
   });
 
-  it.runIf(available)('records emergency treatment when a break-the-glass grant reaches a patient', async () => {
-    const now = Date.UTC(2026, 10, 30, 10);
-    await db.database.db
-      .insertInto('access_relationships')
-      .values({
-        patient_id: 'pat-7',
-        principal: 'User/u1',
-        kind: 'break-the-glass',
-        source_rid: null,
-        starts_ms: now - 60_000,
-        expires_ms: now + 3_600_000,
-        created_at: new Date(now).toISOString(),
-        created_by: 'User/u1',
-        reason: 'unconscious in the emergency department',
-      })
-      .execute();
-    const check = { principal: 'User/u1', now };
-    const append = (n: number, at: number) =>
-      db.database.db
-        .transaction()
-        .execute((trx) => appendAudit(db.database, trx, entry(n), new Date(now), { ...check, now: at }));
-    await append(7, now); // the granted patient
-    await append(8, now); // another patient
-    await append(7, now + 7_200_000); // the grant has expired
-    const rows = await db.database.db
-      .selectFrom('audit_events')
-      .select(['seq', 'entry'])
-      .where('seq', '>', 25)
-      .orderBy('seq')
-      .execute();
-    expect(rows.map((r) => JSON.parse(r.entry).purposeOfUse)).toEqual(['ETREAT', 'TREAT', 'TREAT']);
-    // The hash covers what was stored.
-    expect(await verifyAuditChain(db.database.db)).toEqual({ entries: 28 });
-  });
+  it.runIf(available)(
+    'records emergency treatment when a break-the-glass grant reaches a patient',
+    async () => {
+      const now = Date.UTC(2026, 10, 30, 10);
+      await db.database.db
+        .insertInto('access_relationships')
+        .values({
+          patient_id: 'pat-7',
+          principal: 'User/u1',
+          kind: 'break-the-glass',
+          source_rid: null,
+          starts_ms: now - 60_000,
+          expires_ms: now + 3_600_000,
+          created_at: new Date(now).toISOString(),
+          created_by: 'User/u1',
+          reason: 'unconscious in the emergency department',
+        })
+        .execute();
+      const check = { principal: 'User/u1', now };
+      const append = (n: number, at: number) =>
+        db.database.db
+          .transaction()
+          .execute((trx) => appendAudit(db.database, trx, entry(n), new Date(now), { ...check, now: at }));
+      await append(7, now); // the granted patient
+      await append(8, now); // another patient
+      await append(7, now + 7_200_000); // the grant has expired
+      const rows = await db.database.db
+        .selectFrom('audit_events')
+        .select(['seq', 'entry'])
+        .where('seq', '>', 25)
+        .orderBy('seq')
+        .execute();
+      expect(rows.map((r) => JSON.parse(r.entry).purposeOfUse)).toEqual(['ETREAT', 'TREAT', 'TREAT']);
+      // The hash covers what was stored.
+      expect(await verifyAuditChain(db.database.db)).toEqual({ entries: 28 });
+    },
+  );
 
   it.runIf(available)('refuses updates and deletes of entries', async () => {
     await expect(
