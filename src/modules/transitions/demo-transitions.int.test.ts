@@ -21,7 +21,7 @@ import { fixedClock } from '../../platform/clock.js';
 import { loadConfig } from '../../platform/config.js';
 import { buildApp } from '../../server/app.js';
 import { feedDemoTransitions } from './demo-transitions.js';
-import type { TransitionView } from './transitions.service.js';
+import type { TransitionView } from './transition-view.js';
 
 describe.each(databaseTargets)('demo transitions ($name)', ({ name, available }) => {
   let t: { app: FastifyInstance; store: ResourceStore; db: TestDatabase; close(): Promise<void> };

@@ -20,6 +20,7 @@ import {
 import { identifierQuery } from './adt-fields.js';
 import { activeCareTeams } from './notifications.service.js';
 import { TCM_SOURCE, tcmComplexity, tcmDeadlines, tcmQualification } from './tcm.rules.js';
+import { type TcmTaskKind, tcmTaskKinds } from './transition-view.js';
 import {
   TASK_CODE_SYSTEM,
   TCM_COMPLEXITY_EXTENSION,
@@ -27,13 +28,6 @@ import {
   TCM_TASK_ID_SYSTEM,
   V2_DISPOSITION,
 } from './transitions.rules.js';
-
-export const tcmTaskKinds = [
-  'tcm-interactive-contact',
-  'tcm-face-to-face',
-  'medication-reconciliation',
-] as const;
-export type TcmTaskKind = (typeof tcmTaskKinds)[number];
 
 const taskDefinitions: Record<TcmTaskKind, { title: string; role: Role; priority: Priority; why: string }> = {
   'tcm-interactive-contact': {

@@ -9,8 +9,9 @@ import { openStatuses } from '../tasks/tasks.rules.js';
 import { displayName } from '../worklists/worklist-projection.js';
 import { searchEscape } from './adt-fields.js';
 import { RISK_TOTAL_EXTENSION } from './readmission.service.js';
-import { complexityOf, type TcmTaskKind, tcmTaskKinds } from './tcm.service.js';
+import { complexityOf } from './tcm.service.js';
 import { CONTACT_ATTEMPT_CATEGORY, outcomeOf } from './tcm-contact.service.js';
+import { type RiskView, type TcmTaskKind, type TransitionView, tcmTaskKinds } from './transition-view.js';
 import {
   DISCHARGE_TAG,
   READMITTED_TAG,
@@ -21,44 +22,6 @@ import {
   TCM_TASK_ID_SYSTEM,
   V2_DISPOSITION,
 } from './transitions.rules.js';
-
-export interface RiskView {
-  score: number;
-  band: string;
-  tier?: string;
-  factors?: { code: string; label: string; value: string; points: number }[];
-}
-
-export interface TransitionView {
-  encounterId: string;
-  patient: { id: string; name: string | null; age: number | null };
-  facility: string | null;
-  class: string | null;
-  admittedAt: string | null;
-  dischargedAt: string | null;
-  disposition: { code: string; display?: string } | null;
-  risk: { lace: RiskView | null; hospital: RiskView | null };
-  complexity: { level: 'high' | 'moderate'; reason: string; by?: string } | null;
-  tcmPeriod: { start?: string; end?: string } | null;
-  tasks: {
-    id: string;
-    kind: TcmTaskKind;
-    title: string;
-    status: string;
-    statusReason?: string;
-    owner?: string;
-    dueAt: string | null;
-    overdue: boolean;
-  }[];
-  contactAttempts: {
-    id: string;
-    at: string | null;
-    channel: string | null;
-    outcome: string | null;
-    note?: string;
-  }[];
-  readmission: { flagId: string; role: 'index' | 'readmission'; otherEncounterId: string | null } | null;
-}
 
 function ageAt(birthDate: string | undefined, now: Date): number | null {
   const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(birthDate ?? '');

@@ -2,47 +2,12 @@
  * The transitions API as the web app uses it (docs/transitions.md): the board of recent discharges
  * with their TCM deadlines, one transition with its risk factors, contact attempts and complexity.
  */
+
+import type { RiskView, TcmTaskKind, TransitionView } from '../../../src/modules/transitions/transition-view';
 import { request } from '../api';
 
-export type TcmTaskKind = 'tcm-interactive-contact' | 'tcm-face-to-face' | 'medication-reconciliation';
-
-export interface RiskView {
-  score: number;
-  band: string;
-  tier?: string;
-  factors?: { code: string; label: string; value: string; points: number }[];
-}
-
-export interface TransitionView {
-  encounterId: string;
-  patient: { id: string; name: string | null; age: number | null };
-  facility: string | null;
-  class: string | null;
-  admittedAt: string | null;
-  dischargedAt: string | null;
-  disposition: { code: string; display?: string } | null;
-  risk: { lace: RiskView | null; hospital: RiskView | null };
-  complexity: { level: 'high' | 'moderate'; reason: string; by?: string } | null;
-  tcmPeriod: { start?: string; end?: string } | null;
-  tasks: {
-    id: string;
-    kind: TcmTaskKind;
-    title: string;
-    status: string;
-    statusReason?: string;
-    owner?: string;
-    dueAt: string | null;
-    overdue: boolean;
-  }[];
-  contactAttempts: {
-    id: string;
-    at: string | null;
-    channel: string | null;
-    outcome: string | null;
-    note?: string;
-  }[];
-  readmission: { flagId: string; role: 'index' | 'readmission'; otherEncounterId: string | null } | null;
-}
+// One definition with the server's (it builds these views: src/modules/transitions/transitions.service.ts).
+export type { RiskView, TcmTaskKind, TransitionView };
 
 export const contactChannels = ['phone', 'video', 'in-person', 'portal', 'text'] as const;
 export const contactOutcomes = ['reached', 'no-answer', 'left-message', 'wrong-number'] as const;
