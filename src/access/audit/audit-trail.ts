@@ -64,11 +64,12 @@ export async function appendAudit(
   recorded: Date,
   breakGlass?: BreakGlassCheck,
 ): Promise<{ seq: number; hash: string }> {
-  const patientIds = [...new Set(entry.patientIds ?? [])];
-  const check = breakGlass && patientIds.length > 0 ? breakGlass : undefined;
-  if (database.dialect === 'postgres') return appendAuditPostgres(ex, entry, recorded, check);
+  // The entry's patients, each once: for the break-the-glass check and the per-patient index rows.
+  const patients = [...new Set(entry.patientIds ?? [])];
+  const check = breakGlass && patients.length > 0 ? breakGlass : undefined;
+  if (database.dialect === 'postgres') return appendAuditPostgres(ex, entry, patients, recorded, check);
   if (check) {
-    const { rows } = await sql<{ yes: number }>`select ${underBreakGlass(check, patientIds)} as yes`.execute(
+    const { rows } = await sql<{ yes: number }>`select ${underBreakGlass(check, patients)} as yes`.execute(
       ex,
     );
     if (Number(rows[0]?.yes)) entry = { ...entry, purposeOfUse: 'ETREAT' };
@@ -95,7 +96,6 @@ export async function appendAudit(
     prev_hash: prevHash,
     hash,
   };
-  const patients = [...new Set(entry.patientIds ?? [])];
   await ex.insertInto('audit_events').values(row).execute();
   if (patients.length > 0)
     await ex
@@ -117,12 +117,12 @@ export async function appendAudit(
 async function appendAuditPostgres(
   ex: Executor,
   entry: AuditEntry,
+  patients: string[],
   recorded: Date,
   breakGlass: BreakGlassCheck | undefined,
 ): Promise<{ seq: number; hash: string }> {
   const at = recorded.toISOString();
   const patientIds = entry.patientIds?.length ? ` ${entry.patientIds.join(' ')} ` : null;
-  const patients = [...new Set(entry.patientIds ?? [])];
   // The entry as it is, or as emergency treatment when the break-the-glass check holds: both are
   // canonical JSON made here; the statement picks one and hashes what it stores.
   const json = canonicalJson(entry);
