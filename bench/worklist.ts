@@ -29,7 +29,7 @@ import type { CareTeam, Patient, Practitioner, Resource, RiskAssessment, Task } 
 import { sql } from 'kysely';
 import { createToken } from '../src/access/identity/tokens.js';
 import { createUser } from '../src/access/identity/users.service.js';
-import { deriveRelationships } from '../src/access/policy/relationships.js';
+import { deriveRelationships, relationshipColumns } from '../src/access/policy/relationships.js';
 import { openRuntime, type Runtime } from '../src/cli/runtime.js';
 import {
   CONTACT_TIME_EXTENSION,
@@ -100,18 +100,6 @@ const resourceColumns = {
   patient_id: 'text',
   sensitivity: 'text',
 } as const;
-const relationshipColumns = {
-  patient_id: 'text',
-  principal: 'text',
-  kind: 'text',
-  source_rid: 'int8',
-  starts_ms: 'float8',
-  expires_ms: 'float8',
-  created_at: 'text',
-  created_by: 'text',
-  reason: 'text',
-} as const;
-
 const priorities: Task['priority'][] = ['routine', 'routine', 'routine', 'urgent', 'urgent', 'asap', 'stat'];
 const openStatuses: Task['status'][] = ['requested', 'ready', 'accepted', 'in-progress'];
 const titles = [
@@ -256,7 +244,14 @@ async function load(runtime: Runtime): Promise<Record<string, unknown>> {
     };
     const teamRid = put(team, id);
     for (const r of deriveRelationships(team, id).relationships)
-      relationshipRows.push({ ...r, source_rid: teamRid, created_at: stamp, created_by: null, reason: null });
+      relationshipRows.push({
+        ...r,
+        source_rid: teamRid,
+        source_ref: `CareTeam/${team.id}`,
+        created_at: stamp,
+        created_by: null,
+        reason: null,
+      });
     if (p % 3 === 0) {
       const tier = ['low', 'moderate', 'high'][p % 3 === 0 ? (p / 3) % 3 : 0]!;
       const assessment: RiskAssessment = {

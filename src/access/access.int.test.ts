@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { AuditEvent, Bundle, Patient } from 'fhir/r4.js';
+import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildCareTeam,
@@ -17,6 +18,7 @@ import {
 import { bearerFor } from '../../test/support/identity.js';
 import { openTestApp, type TestApp } from '../../test/support/test-app.js';
 import { databaseTargets } from '../../test/support/test-databases.js';
+import * as relationshipSource from '../platform/migrations/015-relationship-source.js';
 import type { AuditEntry } from './audit/audit-trail.js';
 import { docBlock, regenerate } from './policy/security-doc.js';
 
@@ -104,6 +106,93 @@ describe.each(databaseTargets)('access control and audit ($name)', ({ name, avai
       headers: { authorization: as[who]! },
       ...(payload ? { payload: payload as object } : {}),
     });
+
+  it.runIf(available)(
+    "resolves whom a user stands for: a practitioner's roles and their organizations, a role's practitioner",
+    async () => {
+      const s = t.store;
+      await s.update('Organization', 'org-clinic', { resourceType: 'Organization', id: 'org-clinic' });
+      await s.update('PractitionerRole', 'role-coord-clinic', {
+        resourceType: 'PractitionerRole',
+        id: 'role-coord-clinic',
+        practitioner: { reference: 'Practitioner/pr-coord' },
+        organization: { reference: 'Organization/org-clinic' },
+      });
+      await s.update('PractitionerRole', 'role-coord-home', {
+        resourceType: 'PractitionerRole',
+        id: 'role-coord-home',
+        practitioner: { reference: 'Practitioner/pr-coord' },
+      });
+      await s.update('PractitionerRole', 'role-coord-gone', {
+        resourceType: 'PractitionerRole',
+        id: 'role-coord-gone',
+        practitioner: { reference: 'Practitioner/pr-coord' },
+        organization: { reference: 'Organization/org-food' },
+      });
+      await s.delete('PractitionerRole', 'role-coord-gone');
+      const user = (resource: string) =>
+        s
+          .as({
+            kind: 'user',
+            role: 'care-coordinator',
+            userId: 'u-grants',
+            resource,
+            actor: resource,
+            via: 'token',
+            purposeOfUse: 'TREAT',
+          })
+          .grants();
+      try {
+        const coordinator = await user('Practitioner/pr-coord');
+        expect([...coordinator.principals].sort()).toEqual([
+          'Organization/org-clinic',
+          'Practitioner/pr-coord',
+          'PractitionerRole/role-coord-clinic',
+          'PractitionerRole/role-coord-home',
+          'User/u-grants',
+        ]);
+        expect(coordinator.organizations).toEqual(['Organization/org-clinic']);
+        const role = await user('PractitionerRole/role-food');
+        expect([...role.principals].sort()).toEqual([
+          'Organization/org-food',
+          'Practitioner/pr-food',
+          'PractitionerRole/role-food',
+          'User/u-grants',
+        ]);
+        expect(role.organizations).toEqual(['Organization/org-food']);
+        expect((await user('PractitionerRole/role-coord-gone')).principals).toEqual([
+          'User/u-grants',
+          'PractitionerRole/role-coord-gone',
+        ]);
+      } finally {
+        for (const id of ['role-coord-clinic', 'role-coord-home']) await s.delete('PractitionerRole', id);
+      }
+    },
+  );
+
+  it.runIf(available)(
+    'names the CareTeam each care-team relationship comes from, also in rows migration 015 fills in',
+    async () => {
+      const db = t.db.database.db;
+      const sources = () =>
+        db
+          .selectFrom('access_relationships')
+          .select(['principal', 'source_ref'])
+          .where('kind', '=', 'care-team')
+          .where('patient_id', '=', 'p1')
+          .orderBy('principal')
+          .execute();
+      const expected = [
+        { principal: 'Practitioner/pr-coord', source_ref: 'CareTeam/ct1' },
+        { principal: 'Practitioner/pr-nurse', source_ref: 'CareTeam/ct1' },
+      ];
+      expect(await sources()).toEqual(expected);
+      // A database from before migration 015: the column is added and filled from the source rows.
+      await sql`alter table access_relationships drop column source_ref`.execute(db);
+      await relationshipSource.up(db as unknown as Kysely<unknown>);
+      expect(await sources()).toEqual(expected);
+    },
+  );
 
   it.runIf(available)('records a read with who, role, patient, resource, purpose and address', async () => {
     const res = await req('nurse', 'GET', '/fhir/Observation/o1');

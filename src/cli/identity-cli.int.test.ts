@@ -141,7 +141,7 @@ describe('careloop users and tokens', () => {
         `^token ${id} for nurse@clinic.org, scopes user/\\*.read, expires \\S+ \\(shown once\\)\\n$`,
       ),
     );
-    const found = await withDb((d) => authenticateToken(d.db, systemClock, token));
+    const found = await withDb((d) => authenticateToken(d, systemClock, token));
     expect(found.scopes).toEqual(['user/*.read']);
 
     const list = careloop(['tokens', 'list', '--email', 'nurse@clinic.org']);
@@ -149,7 +149,7 @@ describe('careloop users and tokens', () => {
     expect(list.stdout).not.toContain(token.slice(token.indexOf('_', 4) + 1));
 
     expect(careloop(['tokens', 'revoke', '--id', id]).code).toBe(0);
-    await expect(withDb((d) => authenticateToken(d.db, systemClock, token))).rejects.toThrow(
+    await expect(withDb((d) => authenticateToken(d, systemClock, token))).rejects.toThrow(
       'the bearer token is revoked',
     );
     const actions = await withDb((d) =>

@@ -160,6 +160,8 @@ export interface AccessRelationshipTable {
   /** care-team, general-practitioner, managing-organization, proxy-consent, referral, assignment, break-the-glass */
   kind: string;
   source_rid: number | null;
+  /** The source resource as `Type/id` (migration 015); null for workflow-made relationships. */
+  source_ref: string | null;
   starts_ms: number | null;
   expires_ms: number | null;
   created_at: string;

@@ -27,13 +27,15 @@ export interface Database {
   /** A description without credentials, safe for logs. */
   description: string;
   /**
-   * For hot read-only statements made outside a transaction (a worklist page). On PostgreSQL, a pool
-   * that prepares each statement once per connection with a generic plan: the worklist statement
-   * takes longer to plan than to run. On SQLite the same as `db`: a second connection (even on
-   * another thread) loses its page cache whenever the writer commits, and every audited read
-   * commits, so it read ~10× slower than this one (bench/results/NOTES.md, 2026-11-30).
+   * For hot statements made outside a transaction whose best plan does not depend on the values: the
+   * sign-in lookups of every request, the worklist page, an audited read's audit append. On
+   * PostgreSQL, a pool that prepares each statement once per connection with a generic plan (the
+   * worklist statement takes longer to plan than to run; a token lookup 0.4 ms prepared against 1.0
+   * planned each time). On SQLite the same as `db`: a second connection (even on another thread)
+   * loses its page cache whenever the writer commits, and every audited read commits, so it read
+   * ~10× slower than this one (bench/results/NOTES.md, 2026-11-30).
    */
-  reader: Db;
+  prepared: Db;
   /** The raw SQLite connection (SQLite only), for prepared-statement bulk inserts in bulk-insert.ts. */
   sqlite?: SQLite.Database;
   close(): Promise<void>;
@@ -44,8 +46,8 @@ export interface OpenOptions {
   schema?: string;
   /** Pool size for PostgreSQL. */
   poolSize?: number;
-  /** Connections of the PostgreSQL pool behind `reader`; default 2. */
-  readers?: number;
+  /** Connections of the PostgreSQL pool behind `prepared`; default 4. */
+  preparedConnections?: number;
 }
 
 // int8 (count(*), bigint) as JS numbers: our counts and ids stay far below 2^53.
@@ -80,7 +82,7 @@ function openSqlite(path: string): Database {
   const checkpointer = memory ? undefined : startCheckpointer(sqlite, resolve(path));
   return {
     db,
-    reader: db,
+    prepared: db,
     dialect: 'sqlite',
     sqlite,
     description: memory ? 'SQLite (in memory)' : `SQLite ${path}`,
@@ -136,12 +138,12 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Database
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-  const readerPool = new pg.Pool({
+  const preparedPool = new pg.Pool({
     connectionString: url,
-    max: options.readers ?? 2,
+    max: options.preparedConnections ?? 4,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
-  readerPool.on('connect', (client) => {
+  preparedPool.on('connect', (client) => {
     // Generic plans for every statement on these connections, which run only prepared statements
     // (below): planned once per connection instead of at every execution. Set here rather than in
     // the pool's `options`, which an `options` parameter in DATABASE_URL would replace; a client runs
@@ -149,21 +151,21 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Database
     client.query('set plan_cache_mode = force_generic_plan').catch(() => {});
     prepareEveryStatement(client);
   });
-  const reader = new Kysely<DB>({ dialect: new PostgresDialect({ pool: readerPool }) });
+  const prepared = new Kysely<DB>({ dialect: new PostgresDialect({ pool: preparedPool }) });
   const host = new URL(url);
   return {
     db,
-    reader,
+    prepared,
     dialect: 'postgres',
     description: `PostgreSQL ${host.hostname}:${host.port || 5432}${host.pathname}${schema ? ` schema ${schema}` : ''}`,
     close: async () => {
-      await reader.destroy();
+      await prepared.destroy();
       await db.destroy();
     },
   };
 }
 
-/** Named statements one reader connection keeps; past it, new texts run unnamed (planned each time). */
+/** Named statements one `prepared` connection keeps; past it, new texts run unnamed (planned each time). */
 const PREPARED_PER_CONNECTION = 100;
 
 /**

@@ -16,6 +16,7 @@ import * as hl7Messages from './migrations/008-hl7-messages.js';
 import * as notificationReads from './migrations/010-notification-reads.js';
 import * as worklistRanking from './migrations/013-worklist-ranking.js';
 import * as auditHead from './migrations/014-audit-head.js';
+import * as relationshipSource from './migrations/015-relationship-source.js';
 
 interface Migration {
   name: string;
@@ -35,6 +36,7 @@ export const migrations: Migration[] = [
   { name: '010-notification-reads', up: notificationReads.up },
   { name: '013-worklist-ranking', up: worklistRanking.up },
   { name: '014-audit-head', up: auditHead.up },
+  { name: '015-relationship-source', up: relationshipSource.up },
 ];
 
 /** Applies the migrations not yet applied; returns their names. */

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { canonicalJson } from '../../platform/canonical-json.js';
-import type { Database, Executor } from '../../platform/database.js';
+import type { Database, Dialect, Executor } from '../../platform/database.js';
 
 /** What one audit entry records (R4 AuditEvent's who / what / when / where / why, flattened). */
 export interface AuditEntry {
@@ -48,8 +48,12 @@ export interface BreakGlassCheck {
 }
 
 /** The condition that `check` holds for one of `patientIds`, as SQL. */
-function underBreakGlass(check: BreakGlassCheck, patientIds: string[]) {
-  return sql<boolean>`exists (select 1 from access_relationships where principal = ${check.principal} and kind = 'break-the-glass' and patient_id in (${sql.join(patientIds)}) and expires_ms > ${check.now})`;
+function underBreakGlass(dialect: Dialect, check: BreakGlassCheck, patientIds: string[]) {
+  // PostgreSQL: the patients as one array parameter, so that the statement's text is the same for any
+  // number of them (it is prepared once per connection, database.ts).
+  const patients =
+    dialect === 'postgres' ? sql`= any(${patientIds}::text[])` : sql`in (${sql.join(patientIds)})`;
+  return sql<boolean>`exists (select 1 from access_relationships where principal = ${check.principal} and kind = 'break-the-glass' and patient_id ${patients} and expires_ms > ${check.now})`;
 }
 
 /**
@@ -69,9 +73,9 @@ export async function appendAudit(
   const check = breakGlass && patients.length > 0 ? breakGlass : undefined;
   if (database.dialect === 'postgres') return appendAuditPostgres(ex, entry, patients, recorded, check);
   if (check) {
-    const { rows } = await sql<{ yes: number }>`select ${underBreakGlass(check, patients)} as yes`.execute(
-      ex,
-    );
+    const { rows } = await sql<{
+      yes: number;
+    }>`select ${underBreakGlass('sqlite', check, patients)} as yes`.execute(ex);
     if (Number(rows[0]?.yes)) entry = { ...entry, purposeOfUse: 'ETREAT' };
   }
   const last = await ex
@@ -127,7 +131,7 @@ async function appendAuditPostgres(
   // canonical JSON made here; the statement picks one and hashes what it stores.
   const json = canonicalJson(entry);
   const chosen = breakGlass
-    ? sql`case when ${underBreakGlass(breakGlass, patients)} then ${canonicalJson({ ...entry, purposeOfUse: 'ETREAT' })}::text else ${json}::text end`
+    ? sql`case when ${underBreakGlass('postgres', breakGlass, patients)} then ${canonicalJson({ ...entry, purposeOfUse: 'ETREAT' })}::text else ${json}::text end`
     : sql`${json}::text`;
   // In SET, `seq` and `hash` are the row's values before the update: prev_hash becomes the old head.
   const { rows } = await sql<{ seq: string | number; hash: string }>`with v as (

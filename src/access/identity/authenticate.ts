@@ -10,6 +10,7 @@ import type { Clock } from '../../platform/clock.js';
 import type { Database } from '../../platform/database.js';
 import type { AccessContext, Role } from '../access-context.js';
 import { appendAudit } from '../audit/audit-trail.js';
+import { primeGrants } from '../policy/visibility.js';
 import { forbidden, unauthorized } from './identity-errors.js';
 import {
   type ResolvedSession,
@@ -98,8 +99,9 @@ export async function installAuthentication(
         throw unauthorized('the Authorization header must be "Bearer <token>"');
       }
       try {
-        const found = await authenticateToken(database.db, clock, match[1]);
+        const found = await authenticateToken(database, clock, match[1]);
         const access = accessFor(found.user, 'token', found.tokenId, request.ip, found.scopes);
+        primeGrants(access, found.roles);
         request.access = access;
         // One token-use entry per token per minute at most (with the last_used_at write): enough to
         // show when and from where a token was used without an entry for every request.
@@ -128,11 +130,13 @@ export async function installAuthentication(
     }
     const value = request.cookies[SESSION_COOKIE];
     if (!value) return;
-    const session = await resolveSession(database.db, clock, value, policy);
+    const session = await resolveSession(database, clock, value, policy);
     if (!session) return;
     request.authSession = session;
-    if (session.state === 'active')
+    if (session.state === 'active') {
       request.access = accessFor(session.user, 'session', session.id, request.ip);
+      primeGrants(request.access, session.roles);
+    }
     const csrfIssued = session.state === 'active' || session.state === 'pending-password-change';
     const path = request.url.split('?')[0];
     if (csrfIssued && !SAFE_METHODS.has(request.method) && !CSRF_EXEMPT.has(path)) {

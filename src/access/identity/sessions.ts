@@ -4,8 +4,10 @@
  * revoked, after `idleMs` without a request (sliding), or `absoluteMs` after sign-in, whichever first.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { sql } from 'kysely';
 import type { Clock } from '../../platform/clock.js';
-import type { Executor } from '../../platform/database.js';
+import type { Database, Executor } from '../../platform/database.js';
+import { userRolesSql } from '../policy/visibility.js';
 import type { User } from './users.service.js';
 
 export const SESSION_COOKIE = 'careloop_session';
@@ -38,6 +40,8 @@ export interface ResolvedSession {
   state: SessionState;
   csrfToken: string;
   user: User;
+  /** The user's roles as `userRolesSql` reads them (for primeGrants). */
+  roles: unknown;
 }
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
@@ -118,7 +122,7 @@ export async function advanceSession(
  * revoked, expired (idle or absolute), or its user is disabled. Slides the idle timeout.
  */
 export async function resolveSession(
-  ex: Executor,
+  database: Database,
   clock: Clock,
   cookie: string,
   policy: SessionPolicy,
@@ -127,16 +131,41 @@ export async function resolveSession(
   if (dot <= 0) return undefined;
   const id = cookie.slice(0, dot);
   const secret = cookie.slice(dot + 1);
-  const row = await ex.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!row || !safeEqual(row.secret_hash, sha256(secret))) return undefined;
+  // The session with its user and the user's roles (for primeGrants), in one round trip of a
+  // prepared statement: every request from the web app starts here.
+  const found = await database.prepared
+    .selectFrom('sessions as s')
+    .innerJoin('users as u', 'u.id', 's.user_id')
+    .selectAll('u')
+    .select([
+      's.secret_hash as session_secret_hash',
+      's.revoked_at as session_revoked_at',
+      's.expires_ms as session_expires_ms',
+      's.last_seen_ms as session_last_seen_ms',
+      's.state as session_state',
+      's.csrf_token as session_csrf_token',
+      userRolesSql(database.dialect, sql.ref('u.resource')).as('user_roles'),
+    ])
+    .where('s.id', '=', id)
+    .executeTakeFirst();
+  if (!found || !safeEqual(found.session_secret_hash, sha256(secret))) return undefined;
+  const {
+    session_secret_hash: _secret,
+    session_revoked_at: revokedAt,
+    session_expires_ms: expiresMs,
+    session_last_seen_ms: lastSeenMs,
+    session_state: state,
+    session_csrf_token: csrfToken,
+    user_roles: roles,
+    ...user
+  } = found;
   const now = clock.now().getTime();
-  if (row.revoked_at !== null || now >= Number(row.expires_ms)) return undefined;
-  if (now - Number(row.last_seen_ms) >= policy.idleMs) return undefined;
-  const user = await ex.selectFrom('users').selectAll().where('id', '=', row.user_id).executeTakeFirst();
-  if (!user || user.disabled === 1) return undefined;
-  if (now - Number(row.last_seen_ms) >= TOUCH_INTERVAL_MS)
-    await ex.updateTable('sessions').set({ last_seen_ms: now }).where('id', '=', id).execute();
-  return { id, state: row.state as SessionState, csrfToken: row.csrf_token, user };
+  if (revokedAt !== null || now >= Number(expiresMs)) return undefined;
+  if (now - Number(lastSeenMs) >= policy.idleMs) return undefined;
+  if (user.disabled === 1) return undefined;
+  if (now - Number(lastSeenMs) >= TOUCH_INTERVAL_MS)
+    await database.db.updateTable('sessions').set({ last_seen_ms: now }).where('id', '=', id).execute();
+  return { id, state: state as SessionState, csrfToken, user, roles };
 }
 
 /** Revokes one session; false when it was already revoked or unknown. */

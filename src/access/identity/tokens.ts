@@ -5,10 +5,12 @@
  * owner's role allows, never widen it.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import { isResourceType } from '../../fhir/definitions.js';
 import { badRequest, notFound } from '../../fhir/outcome.js';
 import type { Clock } from '../../platform/clock.js';
-import type { Executor } from '../../platform/database.js';
+import type { Database, Executor } from '../../platform/database.js';
+import { userRolesSql } from '../policy/visibility.js';
 import { unauthorized } from './identity-errors.js';
 import { safeEqual } from './sessions.js';
 import type { User } from './users.service.js';
@@ -152,16 +154,17 @@ export async function revokeToken(
  * (at most once a minute per token), which is when callers write the token-use audit entry.
  */
 export async function authenticateToken(
-  ex: Executor,
+  database: Database,
   clock: Clock,
   presented: string,
-): Promise<{ user: User; tokenId: string; scopes: string[]; recorded: boolean }> {
+): Promise<{ user: User; tokenId: string; scopes: string[]; recorded: boolean; roles: unknown }> {
   const invalid = () => unauthorized('the bearer token is not valid', 'login');
   const match = TOKEN.exec(presented);
   if (!match) throw invalid();
   const [, id, secret] = match;
-  // The token with its user, in one round trip (every API request starts here).
-  const found = await ex
+  // The token with its user and the user's roles (for primeGrants), in one round trip of a prepared
+  // statement: every API request starts here.
+  const found = await database.prepared
     .selectFrom('api_tokens as t')
     .innerJoin('users as u', 'u.id', 't.user_id')
     .selectAll('u')
@@ -171,6 +174,7 @@ export async function authenticateToken(
       't.expires_ms as token_expires_ms',
       't.last_used_at as token_last_used_at',
       't.scopes as token_scopes',
+      userRolesSql(database.dialect, sql.ref('u.resource')).as('user_roles'),
     ])
     .where('t.id', '=', id)
     .executeTakeFirst();
@@ -181,6 +185,7 @@ export async function authenticateToken(
     token_expires_ms: expiresMs,
     token_last_used_at: lastUsedAt,
     token_scopes: scopes,
+    user_roles: roles,
     ...user
   } = found;
   if (revokedAt !== null) throw unauthorized('the bearer token is revoked', 'expired');
@@ -190,12 +195,12 @@ export async function authenticateToken(
   if (user.disabled === 1) throw invalid();
   let recorded = false;
   if (lastUsedAt === null || now.getTime() - Date.parse(lastUsedAt) >= USE_RECORD_INTERVAL_MS) {
-    await ex
+    await database.db
       .updateTable('api_tokens')
       .set({ last_used_at: now.toISOString() })
       .where('id', '=', id)
       .execute();
     recorded = true;
   }
-  return { user, tokenId: id, scopes: scopes.split(' '), recorded };
+  return { user, tokenId: id, scopes: scopes.split(' '), recorded, roles };
 }

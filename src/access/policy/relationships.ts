@@ -190,19 +190,29 @@ export async function syncRelationships(
   for (const w of relevant) {
     if (!w.resource) continue;
     const { relationships, labels } = deriveRelationships(w.resource, w.patientId);
+    const source_ref = `${w.resource.resourceType}/${w.resource.id}`;
     for (const r of relationships)
-      relationshipRows.push({ ...r, source_rid: w.rid, created_at: created, created_by: null, reason: null });
+      relationshipRows.push({
+        ...r,
+        source_rid: w.rid,
+        source_ref,
+        created_at: created,
+        created_by: null,
+        reason: null,
+      });
     for (const l of labels) labelRows.push({ ...l, source_rid: w.rid });
   }
   await bulkInsert(database, ex, 'access_relationships', relationshipColumns, relationshipRows);
   await bulkInsert(database, ex, 'consent_labels', consentLabelColumns, labelRows);
 }
 
-const relationshipColumns = {
+/** The columns of access_relationships, for bulkInsert. */
+export const relationshipColumns = {
   patient_id: 'text',
   principal: 'text',
   kind: 'text',
   source_rid: 'int8',
+  source_ref: 'text',
   starts_ms: 'float8',
   expires_ms: 'float8',
   created_at: 'text',

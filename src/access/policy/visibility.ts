@@ -5,9 +5,9 @@
  * against the same reach before they happen (assertMayWrite).
  */
 import type { Resource } from 'fhir/r4.js';
-import { type RawBuilder, sql } from 'kysely';
+import { type Expression, type RawBuilder, sql } from 'kysely';
 import { FhirError } from '../../fhir/outcome.js';
-import type { Executor } from '../../platform/database.js';
+import { type Dialect, type Executor, parseJsonColumn } from '../../platform/database.js';
 import type { AccessContext, Role } from '../access-context.js';
 import { type SensitiveCategory, sensitiveCategories } from './access-facts.js';
 import {
@@ -45,17 +45,61 @@ export const relatedKinds = [
 const grantCache = new WeakMap<AccessContext, Promise<Grants>>();
 
 /** Resolves (once per context) whom the user stands for in relationships. */
-export function resolveGrants(ex: Executor, context: AccessContext): Promise<Grants> {
+export function resolveGrants(dialect: Dialect, ex: Executor, context: AccessContext): Promise<Grants> {
   let grants = grantCache.get(context);
   if (!grants) {
-    grants = computeGrants(ex, context);
+    grants = computeGrants(dialect, ex, context);
     grantCache.set(context, grants);
     grants.catch(() => grantCache.delete(context));
   }
   return grants;
 }
 
-async function computeGrants(ex: Executor, context: AccessContext): Promise<Grants> {
+/**
+ * Gives a context its grants from the user's roles as `userRolesSql` read them beside the user (the
+ * sign-in lookups do, so that a request resolves its user and their roles in one round trip).
+ */
+export function primeGrants(context: AccessContext, roles: unknown): void {
+  grantCache.set(context, Promise.resolve(grantsOf(context, parseJsonColumn<UserRole[]>(roles))));
+}
+
+/** One role of a user: the PractitionerRole's id, its Practitioner's id and one of its organizations. */
+type UserRole = [role: string, practitioner: string | null, organization: string | null];
+
+/**
+ * The user's roles, as one SQL expression over the reference of the resource the user is linked to:
+ * a JSON array of `UserRole`. For a Practitioner, every PractitionerRole naming them, with each of its
+ * organizations; for a PractitionerRole, itself with its Practitioner and organizations; for anyone
+ * else, none. Deleted roles do not count.
+ */
+export function userRolesSql(dialect: Dialect, resource: Expression<string | null>): RawBuilder<string> {
+  const organization = (role: string) =>
+    sql`left join sp_reference o on o.rid = ${sql.ref(`${role}.rid`)} and o.param = 'organization' and o.target_type = 'Organization'`;
+  const roles = sql`select r.id as role, cast(null as text) as practitioner, o.target_id as organization
+    from sp_reference p join resources r on r.rid = p.rid ${organization('r')}
+    where substr(${resource}, 1, 13) = 'Practitioner/' and p.resource_type = 'PractitionerRole' and p.param = 'practitioner'
+      and p.target_type = 'Practitioner' and p.target_id = substr(${resource}, 14) and r.deleted = 0
+    union all
+    select r.id, pr.target_id, o.target_id
+    from resources r left join sp_reference pr on pr.rid = r.rid and pr.param = 'practitioner' and pr.target_type = 'Practitioner'
+      ${organization('r')}
+    where substr(${resource}, 1, 17) = 'PractitionerRole/' and r.resource_type = 'PractitionerRole'
+      and r.id = substr(${resource}, 18) and r.deleted = 0`;
+  return dialect === 'postgres'
+    ? sql`coalesce((select json_agg(json_build_array(x.role, x.practitioner, x.organization))::text from (${roles}) x), '[]')`
+    : sql`(select json_group_array(json_array(x.role, x.practitioner, x.organization)) from (${roles}) x)`;
+}
+
+async function computeGrants(dialect: Dialect, ex: Executor, context: AccessContext): Promise<Grants> {
+  if (context.kind === 'system' || !context.resource) return grantsOf(context, []);
+  const { rows } = await sql<{
+    roles: unknown;
+  }>`select ${userRolesSql(dialect, sql`cast(${context.resource} as text)`)} as roles`.execute(ex);
+  return grantsOf(context, parseJsonColumn<UserRole[]>(rows[0]?.roles ?? '[]'));
+}
+
+/** Whom a user stands for in relationships: themselves, their roles and Practitioner, their organizations, `User/<id>`. */
+function grantsOf(context: AccessContext, roles: UserRole[]): Grants {
   const grants: Grants = { context, role: context.role, principals: [], organizations: [] };
   if (context.kind === 'system') return grants;
   if (context.userId) grants.principals.push(`User/${context.userId}`);
@@ -65,50 +109,13 @@ async function computeGrants(ex: Executor, context: AccessContext): Promise<Gran
   if (type === 'Patient') grants.ownPatient = id;
   if (type === 'RelatedPerson') grants.proxy = resource;
   grants.principals.push(resource);
-  let roleRids: number[] = [];
-  if (type === 'Practitioner') {
-    const rows = await ex
-      .selectFrom('sp_reference')
-      .innerJoin('resources', 'resources.rid', 'sp_reference.rid')
-      .select(['resources.id', 'resources.rid'])
-      .where('sp_reference.resource_type', '=', 'PractitionerRole')
-      .where('sp_reference.param', '=', 'practitioner')
-      .where('sp_reference.target_type', '=', 'Practitioner')
-      .where('sp_reference.target_id', '=', id)
-      .where('resources.deleted', '=', 0)
-      .execute();
-    for (const r of rows) grants.principals.push(`PractitionerRole/${r.id}`);
-    roleRids = rows.map((r) => Number(r.rid));
-  } else if (type === 'PractitionerRole') {
-    const row = await ex
-      .selectFrom('resources')
-      .select('rid')
-      .where('resource_type', '=', 'PractitionerRole')
-      .where('id', '=', id)
-      .where('deleted', '=', 0)
-      .executeTakeFirst();
-    if (row) roleRids = [Number(row.rid)];
-    const practitioner = await ex
-      .selectFrom('sp_reference')
-      .select('target_id')
-      .where('rid', 'in', roleRids.length ? roleRids : [-1])
-      .where('param', '=', 'practitioner')
-      .where('target_type', '=', 'Practitioner')
-      .executeTakeFirst();
-    if (practitioner?.target_id) grants.principals.push(`Practitioner/${practitioner.target_id}`);
+  for (const [role, practitioner, organization] of roles) {
+    grants.principals.push(`PractitionerRole/${role}`);
+    if (practitioner) grants.principals.push(`Practitioner/${practitioner}`);
+    if (organization && !grants.organizations.includes(`Organization/${organization}`))
+      grants.organizations.push(`Organization/${organization}`);
   }
-  if (roleRids.length) {
-    const orgs = await ex
-      .selectFrom('sp_reference')
-      .select('target_id')
-      .where('rid', 'in', roleRids)
-      .where('param', '=', 'organization')
-      .where('target_type', '=', 'Organization')
-      .execute();
-    for (const o of orgs) if (o.target_id) grants.organizations.push(`Organization/${o.target_id}`);
-    grants.principals.push(...grants.organizations);
-  }
-  grants.principals = [...new Set(grants.principals)];
+  grants.principals = [...new Set([...grants.principals, ...grants.organizations])];
   return grants;
 }
 

@@ -172,7 +172,7 @@ export class ResourceStore {
 
   /** The access grants of this store's context (resolved once per context). */
   grants(): Promise<Grants> {
-    return resolveGrants(this.ex, this.context);
+    return resolveGrants(this.database.dialect, this.ex, this.context);
   }
 
   private get restricted(): boolean {
@@ -209,8 +209,8 @@ export class ResourceStore {
 
   /**
    * An audited read whose work needs no transaction: it runs first, reading committed data through
-   * `readExecutor` (the database's reader connections), and its entry is then appended on its own
-   * (one statement on PostgreSQL, a short transaction on SQLite) before the result is returned, so
+   * `readExecutor` (`database.prepared`), and its entry is then appended on its own (one statement
+   * on PostgreSQL, prepared too; a short transaction on SQLite) before the result is returned, so
    * nothing is disclosed without its record. Inside a caller's transaction it is `audited`.
    */
   async auditedRead<T>(
@@ -224,8 +224,9 @@ export class ResourceStore {
     try {
       result = await work(this);
       const t = touched(result);
-      // On PostgreSQL the append is one statement, atomic by itself: no transaction to open and commit.
-      if (appendsInOneStatement(this.database)) await this.appendAuditOf(action, t);
+      // On PostgreSQL the append is one statement, atomic by itself: no transaction to open and commit,
+      // and its text is the same every time, so it is prepared once per connection.
+      if (appendsInOneStatement(this.database)) await this.appendAuditOf(action, t, this.database.prepared);
       else await this.transaction((store) => store.appendAuditOf(action, t));
     } catch (err) {
       throw await this.recordFailure(action, err, attempted);
@@ -233,8 +234,8 @@ export class ResourceStore {
     return result;
   }
 
-  /** Appends the success entry of `action` (in this store's transaction). */
-  private async appendAuditOf(action: string, t: Touched): Promise<void> {
+  /** Appends the success entry of `action` (in this store's transaction, or on `ex`). */
+  private async appendAuditOf(action: string, t: Touched, ex: Executor = this.ex): Promise<void> {
     const patientIds = t.patientIds
       ? [...new Set(t.patientIds)].sort()
       : await patientsOfResources(this.ex, t.resources);
@@ -247,7 +248,7 @@ export class ResourceStore {
       this.restricted && this.context.userId
         ? { principal: `User/${this.context.userId}`, now: this.options.clock.now().getTime() }
         : undefined;
-    await appendAudit(this.database, this.ex, entry, this.options.clock.now(), breakGlass);
+    await appendAudit(this.database, ex, entry, this.options.clock.now(), breakGlass);
   }
 
   /**
@@ -474,11 +475,11 @@ export class ResourceStore {
   }
 
   /**
-   * Where a read made by `auditedRead` work goes: the database's reader connections (committed data,
-   * other threads or prepared plans), or this store's transaction when one is open.
+   * Where a read made by `auditedRead` work goes: `database.prepared` (committed data; on PostgreSQL
+   * plans prepared once per connection), or this store's transaction when one is open.
    */
   get readExecutor(): Executor {
-    return this.state ? this.ex : this.database.reader;
+    return this.state ? this.ex : this.database.prepared;
   }
 
   /** The executor of this store (a transaction inside `transaction()`). */

@@ -72,8 +72,8 @@ function viewConditions(
 ): Record<View, RawBuilder<unknown>> {
   const principals = grants.principals.length ? grants.principals : ['-'];
   const people = grants.principals.filter((p) => /^(Practitioner|PractitionerRole)\//.test(p));
-  // Care teams the user is on, as `CareTeam/<id>` (the relationship's source is the CareTeam).
-  const myTeams = sql`select ${sql.lit('CareTeam/')} || r.id from access_relationships a join resources r on r.rid = a.source_rid where a.principal in (${sql.join(principals)}) and a.kind = 'care-team' and r.resource_type = 'CareTeam' and ${activeNow(time.now)}`;
+  // Care teams the user is on, as `CareTeam/<id>`: the source of their care-team relationships.
+  const myTeams = sql`select a.source_ref from access_relationships a where a.principal in (${sql.join(principals)}) and a.kind = 'care-team' and ${activeNow(time.now)}`;
   const role = grants.role === 'system' ? undefined : (grants.role as Role);
   const occupation = role ? roleCodes[role]?.code : undefined;
   const mineRoles = [role ?? '-', ...(occupation ? [occupation] : [])];

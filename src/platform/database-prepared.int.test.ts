@@ -6,7 +6,7 @@ import { openDatabase } from './database.js';
 const postgres = databaseTargets.find((d) => d.name === 'postgres')!;
 const available = postgres.available;
 
-describe('the PostgreSQL reader pool', () => {
+describe('the PostgreSQL pool of prepared statements (database.prepared)', () => {
   let t: TestDatabase;
   beforeAll(async () => {
     if (!available) return;
@@ -32,7 +32,7 @@ describe('the PostgreSQL reader pool', () => {
   it.runIf(available)('answers what the main pool answers, once committed', async () => {
     const query = (db: typeof t.database.db) =>
       db.selectFrom('worklist_items').select(['rid', 'task_id']).orderBy('rid').execute();
-    const rows = await query(t.database.reader);
+    const rows = await query(t.database.prepared);
     expect(rows.map((r) => [Number(r.rid), r.task_id])).toEqual([
       [1, 't1'],
       [2, 't2'],
@@ -45,7 +45,7 @@ describe('the PostgreSQL reader pool', () => {
     const count = async () =>
       Number(
         (
-          await t.database.reader
+          await t.database.prepared
             .selectFrom('worklist_items')
             .select((eb) => eb.fn.countAll().as('n'))
             .executeTakeFirstOrThrow()
@@ -63,31 +63,31 @@ describe('the PostgreSQL reader pool', () => {
   });
 
   it.runIf(available)("reports the database's error and goes on answering", async () => {
-    await expect(sql`select * from no_such_table`.execute(t.database.reader)).rejects.toThrow(
+    await expect(sql`select * from no_such_table`.execute(t.database.prepared)).rejects.toThrow(
       /no_such_table/,
     );
-    const { rows } = await sql<{ one: number }>`select 1 as one`.execute(t.database.reader);
+    const { rows } = await sql<{ one: number }>`select 1 as one`.execute(t.database.prepared);
     expect(Number(rows[0]!.one)).toBe(1);
   });
 });
 
-it('the reader of an SQLite database is its one connection', async () => {
+it('database.prepared on SQLite is its one connection', async () => {
   const t = await openTestDatabase('sqlite');
   try {
-    expect(t.database.reader).toBe(t.database.db);
+    expect(t.database.prepared).toBe(t.database.db);
   } finally {
     await t.cleanup();
   }
 });
 
-describe('the PostgreSQL reader pool, one connection', () => {
+describe('the PostgreSQL pool of prepared statements (database.prepared), one connection', () => {
   let t: TestDatabase;
   let single: Awaited<ReturnType<typeof openDatabase>>;
   beforeAll(async () => {
     if (!available) return;
     t = await openTestDatabase('postgres');
-    // One reader connection, so that consecutive statements meet the same session.
-    single = await openDatabase(t.url, { schema: t.schema!, readers: 1 });
+    // One connection, so that consecutive statements meet the same session.
+    single = await openDatabase(t.url, { schema: t.schema!, preparedConnections: 1 });
   });
   afterAll(async () => {
     await single?.close();
@@ -95,15 +95,15 @@ describe('the PostgreSQL reader pool, one connection', () => {
   });
 
   it.runIf(available)('prepares each statement once, with a generic plan', async () => {
-    await sql`select ${1}::int as one`.execute(single.reader);
+    await sql`select ${1}::int as one`.execute(single.prepared);
     const { rows } = await sql<{
       statement: string;
       generic_plans: number;
     }>`select statement, generic_plans from pg_prepared_statements where name like 'careloop_%'`.execute(
-      single.reader,
+      single.prepared,
     );
     expect(rows.map((r) => r.statement)).toContain('select $1::int as one');
-    const mode = await sql<{ plan_cache_mode: string }>`show plan_cache_mode`.execute(single.reader);
+    const mode = await sql<{ plan_cache_mode: string }>`show plan_cache_mode`.execute(single.prepared);
     expect(mode.rows[0]!.plan_cache_mode).toBe('force_generic_plan');
     // The main pool keeps custom plans (planned with the values) for everything else.
     const main = await sql<{ plan_cache_mode: string }>`show plan_cache_mode`.execute(single.db);
@@ -112,11 +112,11 @@ describe('the PostgreSQL reader pool, one connection', () => {
 
   it.runIf(available)('keeps generic plans when DATABASE_URL sets its own options', async () => {
     const url = `${t.url}${t.url.includes('?') ? '&' : '?'}options=-c%20search_path%3D${t.schema}`;
-    const other = await openDatabase(url, { readers: 1 });
+    const other = await openDatabase(url, { preparedConnections: 1 });
     try {
-      const mode = await sql<{ plan_cache_mode: string }>`show plan_cache_mode`.execute(other.reader);
+      const mode = await sql<{ plan_cache_mode: string }>`show plan_cache_mode`.execute(other.prepared);
       expect(mode.rows[0]!.plan_cache_mode).toBe('force_generic_plan');
-      const path = await sql<{ search_path: string }>`show search_path`.execute(other.reader);
+      const path = await sql<{ search_path: string }>`show search_path`.execute(other.prepared);
       expect(path.rows[0]!.search_path).toBe(t.schema);
     } finally {
       await other.close();
@@ -124,13 +124,15 @@ describe('the PostgreSQL reader pool, one connection', () => {
   });
 
   it.runIf(available)('keeps at most 100 prepared statements per connection', async () => {
-    for (let i = 0; i < 110; i++) await sql.raw(`select ${i} as n`).execute(single.reader);
+    for (let i = 0; i < 110; i++) await sql.raw(`select ${i} as n`).execute(single.prepared);
     const { rows } = await sql<{
       n: number;
-    }>`select count(*) as n from pg_prepared_statements where name like 'careloop_%'`.execute(single.reader);
+    }>`select count(*) as n from pg_prepared_statements where name like 'careloop_%'`.execute(
+      single.prepared,
+    );
     expect(Number(rows[0]!.n)).toBe(100);
     // A text past the limit still runs.
-    const past = await sql.raw<{ n: number }>('select 999 as n').execute(single.reader);
+    const past = await sql.raw<{ n: number }>('select 999 as n').execute(single.prepared);
     expect(past.rows[0]!.n).toBe(999);
   });
 });
