@@ -22,6 +22,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -351,6 +352,8 @@ interface Latency {
   p99: number;
   max: number;
   requestsPerSecond: number;
+  /** The server's own time (its `server-timing`: arrival to answer ready), without the client's part or queueing in the client. */
+  server: { p50: number; p95: number };
 }
 
 interface ViewStats {
@@ -370,33 +373,72 @@ interface ViewStats {
   loadAverage: [number, number];
 }
 
-function latency(latencies: number[], seconds: number): Latency {
+function percentile(sorted: number[], p: number): number {
+  return round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!);
+}
+
+function latency(latencies: number[], seconds: number, serverTimes: number[]): Latency {
   latencies.sort((a, b) => a - b);
-  const q = (p: number) =>
-    round(latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!);
+  serverTimes.sort((a, b) => a - b);
   return {
     requests: latencies.length,
-    p50: q(50),
-    p95: q(95),
-    p99: q(99),
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    p99: percentile(latencies, 99),
     max: round(latencies.at(-1)!),
     requestsPerSecond: Math.round(latencies.length / seconds),
+    server: { p50: percentile(serverTimes, 50), p95: percentile(serverTimes, 95) },
   };
+}
+
+/**
+ * GETs `path` over a kept-alive connection with node:http (a lighter client than fetch: the load
+ * generator shares the server's cores); resolves with the status, the parsed body and the server's
+ * own time from its `server-timing` header.
+ */
+function get(
+  agent: Agent,
+  port: number,
+  path: string,
+  authorization: string,
+): Promise<{ status: number; body: Record<string, unknown>; serverMs: number }> {
+  return new Promise((resolve, reject) => {
+    request({ host: '127.0.0.1', port, path, agent, headers: { authorization } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', reject);
+      res.on('end', () => {
+        const timing = /app;dur=([\d.]+)/.exec(String(res.headers['server-timing'] ?? ''));
+        resolve({
+          status: res.statusCode ?? 0,
+          body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>,
+          serverMs: timing ? Number(timing[1]) : Number.NaN,
+        });
+      });
+    })
+      .on('error', reject)
+      .end();
+  });
 }
 
 async function measure(port: number, view: string, tokens: string[]): Promise<ViewStats> {
   let items = 0;
   let counted = 0;
   let answered = 0;
-  const get = async (i: number) => {
-    const res = await fetch(`http://127.0.0.1:${port}/api/worklist?view=${view}&limit=50`, {
-      headers: { authorization: tokens[i % tokens.length]! },
-    });
-    const body = (await res.json()) as { items?: unknown[]; counts?: Record<string, number> };
-    if (res.status !== 200)
-      throw new Error(`${view}: HTTP ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
-    items += body.items?.length ?? 0;
-    counted += body.counts?.[view] ?? 0;
+  const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+  let serverTimes: number[] = [];
+  const fetchOne = async (i: number) => {
+    const { status, body, serverMs } = await get(
+      agent,
+      port,
+      `/api/worklist?view=${view}&limit=50`,
+      tokens[i % tokens.length]!,
+    );
+    if (status !== 200) throw new Error(`${view}: HTTP ${status} ${JSON.stringify(body).slice(0, 300)}`);
+    const page = body as { items?: unknown[]; counts?: Record<string, number> };
+    items += page.items?.length ?? 0;
+    counted += page.counts?.[view] ?? 0;
+    serverTimes.push(serverMs);
     answered++;
   };
   /** `clients` clients sending back to back. */
@@ -408,27 +450,29 @@ async function measure(port: number, view: string, tokens: string[]): Promise<Vi
       while (next < requestsPerView) {
         const i = next++;
         const t = performance.now();
-        await get(i);
+        await fetchOne(i);
         latencies.push(performance.now() - t);
       }
     };
+    serverTimes = [];
     await Promise.all(Array.from({ length: clients }, client));
-    return latency(latencies, (performance.now() - started) / 1000);
+    return latency(latencies, (performance.now() - started) / 1000, serverTimes);
   };
   const openLoop = async (): Promise<Latency & { rate: number }> => {
     const latencies: number[] = [];
     const started = performance.now();
     const sent: Promise<void>[] = [];
+    serverTimes = [];
     for (let i = 0; i < requestsPerView; i++) {
       const due = started + (i * 1000) / rate;
       const wait = due - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      sent.push(get(i).then(() => void latencies.push(performance.now() - due)));
+      sent.push(fetchOne(i).then(() => void latencies.push(performance.now() - due)));
     }
     await Promise.all(sent);
-    return { rate, ...latency(latencies, (performance.now() - started) / 1000) };
+    return { rate, ...latency(latencies, (performance.now() - started) / 1000, serverTimes) };
   };
-  for (let i = 0; i < 10; i++) await get(i);
+  for (let i = 0; i < 10; i++) await fetchOne(i);
   items = 0;
   counted = 0;
   answered = 0;
@@ -436,6 +480,7 @@ async function measure(port: number, view: string, tokens: string[]): Promise<Vi
   const oneClient = await closedLoop(1);
   const fixedRate = await openLoop();
   const twoClients = await closedLoop(2);
+  agent.destroy();
   return {
     view,
     oneClient,
@@ -509,9 +554,10 @@ async function runFor(db: 'sqlite' | 'postgres'): Promise<void> {
     mkdirSync(outDir, { recursive: true });
     const file = join(outDir, `${report.date.slice(0, 10)}-worklist-${db}-${patients}.json`);
     writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-    const show = (l: Latency) => `${l.p50} / ${l.p95} / ${l.p99}`.padEnd(20);
+    const show = (l: Latency) =>
+      `${l.p50} / ${l.p95} / ${l.p99} [${l.server.p50} / ${l.server.p95}]`.padEnd(32);
     console.log(
-      `[${db}] GET /api/worklist, p50 / p95 / p99 ms: one client | ${rate} req/s | two clients back to back (req/s)`,
+      `[${db}] GET /api/worklist, p50 / p95 / p99 ms [the server's own p50 / p95]: one client | ${rate} req/s | two clients back to back (req/s)`,
     );
     for (const r of results)
       console.log(
