@@ -175,16 +175,17 @@ const PREPARED_PER_CONNECTION = 100;
  * grow the server's memory.
  */
 function prepareEveryStatement(client: pg.PoolClient): void {
-  const names = new Set<string>();
+  // Text → statement name, kept with the text so that each request does not hash its statements again.
+  const names = new Map<string, string>();
   const query = client.query.bind(client) as (config: pg.QueryConfig) => Promise<pg.QueryResult>;
   (client as { query: unknown }).query = (text: unknown, values?: unknown[]) => {
     if (typeof text !== 'string') return (query as (...args: unknown[]) => unknown)(text, values);
-    const name = `careloop_${createHash('sha1').update(text).digest('hex')}`;
-    if (names.has(name) || names.size < PREPARED_PER_CONNECTION) {
-      names.add(name);
-      return query({ name, text, values: values ?? [] });
+    let name = names.get(text);
+    if (!name && names.size < PREPARED_PER_CONNECTION) {
+      name = `careloop_${createHash('sha1').update(text).digest('hex')}`;
+      names.set(text, name);
     }
-    return query({ text, values: values ?? [] });
+    return query(name ? { name, text, values: values ?? [] } : { text, values: values ?? [] });
   };
 }
 
