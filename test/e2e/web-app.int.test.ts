@@ -291,8 +291,15 @@ describe.each(databaseTargets)('web app on $name', ({ name, available }) => {
       await page.getByRole('button', { name: 'Create user' }).click();
       const dialog = page.getByRole('dialog', { name: 'Create user' });
       await dialog.getByRole('textbox', { name: 'Name' }).fill('Robin Case');
-      await dialog.getByRole('textbox', { name: 'Email' }).fill('robin.case@example.org');
+      // An email already in use: the server's reason is shown in the dialog, and no one is created.
+      await dialog.getByRole('textbox', { name: 'Email' }).fill(env.server.user('nurse').email);
       await dialog.getByRole('combobox', { name: 'Role' }).selectOption({ label: 'Nurse' });
+      await dialog.getByRole('button', { name: 'Create user' }).click();
+      await expect
+        .poll(() => dialog.getByRole('alert').textContent())
+        .toContain('a user with this email already exists');
+      await expect(dialog.getByRole('button', { name: 'Create user' }).isEnabled()).resolves.toBe(true);
+      await dialog.getByRole('textbox', { name: 'Email' }).fill('robin.case@example.org');
       await expectAccessible(page, 'create user dialog');
       await dialog.getByRole('button', { name: 'Create user' }).click();
       const secret = page
@@ -304,6 +311,18 @@ describe.each(databaseTargets)('web app on $name', ({ name, available }) => {
       await screenshot(page, `${name}-admin-user-created`);
       await page.getByRole('button', { name: 'Done' }).click();
       await expect.poll(() => page.getByTestId('user-row').count()).toBe(env.server.users.length + 1);
+
+      // My account: a wrong current password is refused with the server's reason, and nothing changes.
+      await nav.getByRole('link', { name: 'My account' }).click();
+      await page.getByLabel('Current password').fill('not-my-password-at-all');
+      await page.getByLabel('New password').fill('a-new-and-long-passphrase');
+      await page.getByRole('button', { name: 'Change password' }).click();
+      await expect
+        .poll(() => page.getByRole('alert').textContent())
+        .toContain('is not your current password');
+      await expect(
+        page.getByRole('status').filter({ hasText: 'Your password is changed' }).count(),
+      ).resolves.toBe(0);
       await context.close();
     },
   );

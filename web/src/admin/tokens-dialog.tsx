@@ -13,8 +13,9 @@ import {
 } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
-import { ApiError, get, post, request } from '../api';
+import { get, post, request } from '../api';
 import { formatDateTime } from '../fhir-format';
+import { useSubmit } from '../use-submit';
 import { OneTimeSecret } from './one-time-secret';
 import type { UserRow } from './users-page';
 
@@ -42,8 +43,7 @@ export function TokensDialog({ user, onClose }: { user: UserRow; onClose(): void
   const [scopes, setScopes] = useState('');
   const [days, setDays] = useState<number | string>(90);
   const [created, setCreated] = useState<{ token: string; expiresAt?: string }>();
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, submit } = useSubmit();
   const refresh = () => {
     void client.invalidateQueries({ queryKey: key });
     void client.invalidateQueries({ queryKey: ['admin-users'] });
@@ -51,9 +51,7 @@ export function TokensDialog({ user, onClose }: { user: UserRow; onClose(): void
 
   async function create(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+    await submit(async () => {
       const answer = await post<{ token: string; id: string; expiresAt?: string }>(
         `/admin/users/${user.id}/tokens`,
         {
@@ -66,21 +64,14 @@ export function TokensDialog({ user, onClose }: { user: UserRow; onClose(): void
       setLabel('');
       setScopes('');
       refresh();
-    } catch (err) {
-      setError(err instanceof ApiError ? err.message : 'The token was not created.');
-    } finally {
-      setBusy(false);
-    }
+    }, 'The token was not created.');
   }
 
   async function revoke(id: string) {
-    setError(undefined);
-    try {
+    await submit(async () => {
       await request('DELETE', `/admin/tokens/${id}`);
       refresh();
-    } catch (err) {
-      setError(err instanceof ApiError ? err.message : 'The token was not revoked.');
-    }
+    }, 'The token was not revoked.');
   }
 
   return (

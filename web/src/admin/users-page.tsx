@@ -25,6 +25,7 @@ import { roles } from '../../../src/access/access-context';
 import { ApiError, get, post } from '../api';
 import { type Role, roleLabels } from '../roles';
 import { tone } from '../theme';
+import { useSubmit } from '../use-submit';
 import { OneTimeSecret } from './one-time-secret';
 import { TokensDialog } from './tokens-dialog';
 
@@ -310,8 +311,7 @@ function CreateUserDialog(props: {
   const [name, setName] = useState('');
   const [role, setRole] = useState<string | null>(null);
   const [resource, setResource] = useState('');
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, submit: send } = useSubmit();
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -319,9 +319,7 @@ function CreateUserDialog(props: {
       setError('Choose a role.');
       return;
     }
-    setBusy(true);
-    setError(undefined);
-    try {
+    await send(async () => {
       const answer = await post<{ user?: UserRow; temporaryPassword?: string } & Partial<UserRow>>(
         '/admin/users',
         {
@@ -333,11 +331,7 @@ function CreateUserDialog(props: {
       );
       const user = (answer.user ?? answer) as UserRow;
       props.onCreated(user, answer.temporaryPassword);
-    } catch (err) {
-      setError(err instanceof ApiError ? err.message : 'The user was not created.');
-    } finally {
-      setBusy(false);
-    }
+    }, 'The user was not created.');
   }
 
   return (

@@ -27,6 +27,7 @@ import { Link, useLocation, useParams } from 'wouter';
 import { get, post } from '../api';
 import { humanName, type Patient } from '../fhir-format';
 import { type Role, roleLabels } from '../roles';
+import { useSubmit } from '../use-submit';
 import { type CarePlanTemplate, carePlansPath, targetText } from '../workspace/workspace-api';
 
 const lines = (text: string) =>
@@ -57,8 +58,7 @@ export function CarePlanEditorPage() {
   const [times, setTimes] = useState('');
   const [agreed, setAgreed] = useState(false);
   const [agreementNote, setAgreementNote] = useState('');
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, submit: send } = useSubmit();
   const template = templates.data?.templates.find((t) => t.id === templateId);
   const name = patient.data ? humanName(patient.data.name) : 'the patient';
 
@@ -67,9 +67,7 @@ export function CarePlanEditorPage() {
       setError('Choose a template first.');
       return;
     }
-    setBusy(true);
-    setError(undefined);
-    try {
+    await send(async () => {
       await post(carePlansPath(id), {
         templateId: template.id,
         title: title.trim() || undefined,
@@ -86,10 +84,7 @@ export function CarePlanEditorPage() {
       await client.invalidateQueries({ queryKey: ['fhir'] });
       await client.invalidateQueries({ queryKey: ['worklist'] });
       navigate(`/patients/${id}`);
-    } catch (err) {
-      setError((err as Error).message);
-      setBusy(false);
-    }
+    });
   };
 
   return (

@@ -26,6 +26,7 @@ import { useState } from 'react';
 import { Link } from 'wouter';
 import { get, request } from '../api';
 import { formatDate, formatDateTime } from '../fhir-format';
+import { useSubmit } from '../use-submit';
 import { OwnerName } from '../workspace/owner-name';
 import { TaskStatus } from '../workspace/task-badges';
 import { type CarePlanRevision, type CarePlanView, carePlansPath } from '../workspace/workspace-api';
@@ -367,8 +368,7 @@ function EditPlanDialog(props: {
   const [title, setTitle] = useState(props.title);
   const [status, setStatus] = useState(props.status);
   const [reason, setReason] = useState('');
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, submit } = useSubmit();
   return (
     <Modal opened onClose={props.onClose} title="Edit care plan">
       <form
@@ -378,8 +378,7 @@ function EditPlanDialog(props: {
             setError('Say why the plan changes: the reason is kept with the new version.');
             return;
           }
-          setBusy(true);
-          try {
+          await submit(async () => {
             await request('PUT', `/api/care-plans/${encodeURIComponent(props.planId)}`, {
               title: title.trim() || undefined,
               status,
@@ -388,11 +387,7 @@ function EditPlanDialog(props: {
             await client.invalidateQueries({ queryKey: ['care-plans', props.patientId] });
             await client.invalidateQueries({ queryKey: ['care-plan-revisions', props.planId] });
             props.onClose();
-          } catch (err) {
-            setError((err as Error).message);
-          } finally {
-            setBusy(false);
-          }
+          });
         }}
       >
         <Stack gap="sm">

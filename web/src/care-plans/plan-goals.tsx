@@ -21,6 +21,7 @@ import {
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { request } from '../api';
+import { useSubmit } from '../use-submit';
 import type { CarePlanView, GoalProgress } from '../workspace/workspace-api';
 import { GoalProgressView } from './goal-chart';
 
@@ -110,8 +111,7 @@ function GoalDialog(props: { planId: string; patientId: string; entry?: GoalEntr
   const [form, setForm] = useState(start);
   const [dueDate, setDueDate] = useState('');
   const [reason, setReason] = useState('');
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, submit } = useSubmit();
   const set = (patch: Partial<typeof form>) => setForm((f) => ({ ...f, ...patch }));
 
   function target(): Record<string, unknown> | string {
@@ -144,8 +144,7 @@ function GoalDialog(props: { planId: string; patientId: string; entry?: GoalEntr
     if (!description.trim()) return setError('Describe the goal.');
     if (props.entry && reason.trim().length < 3)
       return setError('Say why the goal changes: the reason is kept with the new version.');
-    setBusy(true);
-    try {
+    await submit(async () => {
       if (props.entry) {
         await request('PUT', `/api/goals/${encodeURIComponent(props.entry.goal.id)}`, {
           description: description.trim(),
@@ -162,11 +161,7 @@ function GoalDialog(props: { planId: string; patientId: string; entry?: GoalEntr
       await client.invalidateQueries({ queryKey: ['care-plans', props.patientId] });
       await client.invalidateQueries({ queryKey: ['care-plan-revisions', props.planId] });
       props.onClose();
-    } catch (err) {
-      setError((err as Error).message);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (

@@ -28,6 +28,7 @@ import { get, request } from '../api';
 import { formatDateTime } from '../fhir-format';
 import { useUser } from '../session';
 import { tone } from '../theme';
+import { useSubmit } from '../use-submit';
 
 interface Entry {
   reference: string;
@@ -171,8 +172,7 @@ function LineCard(props: { line: Line; path: string; taskId: string; readOnly: b
   );
   const [directions, setDirections] = useState('');
   const [note, setNote] = useState('');
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, submit } = useSubmit();
   const kind = kindLabel[line.kind];
   const options = line.kind === 'duplicate-class' ? ['keep-both', 'stop'] : ['continue', 'stop', 'change'];
   return (
@@ -214,20 +214,14 @@ function LineCard(props: { line: Line; path: string; taskId: string; readOnly: b
               e.preventDefault();
               if (decision === 'change' && !directions.trim()) return setError('Give the new directions.');
               if (decision === 'keep-both' && !note.trim()) return setError('Say why both are intended.');
-              setBusy(true);
-              try {
+              await submit(async () => {
                 await request('PUT', `${props.path}/lines/${line.id}`, {
                   decision,
                   ...(decision === 'change' ? { dosage: { text: directions.trim() } } : {}),
                   ...(note.trim() ? { note: note.trim() } : {}),
                 });
-                setError(undefined);
                 await client.invalidateQueries({ queryKey: ['reconciliation', props.taskId] });
-              } catch (err) {
-                setError((err as Error).message);
-              } finally {
-                setBusy(false);
-              }
+              });
             }}
           >
             <Group gap="xs" align="flex-end" wrap="wrap">

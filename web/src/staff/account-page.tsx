@@ -1,37 +1,33 @@
 /** My account: who I am signed in as, and changing my password (POST /auth/password). */
 import { Alert, Button, Paper, PasswordInput, Stack, Table, Title } from '@mantine/core';
 import { type FormEvent, useState } from 'react';
-import { ApiError, post } from '../api';
+import { post } from '../api';
 import { roleLabels } from '../roles';
 import { type Session, useSession, useUser } from '../session';
+import { useSubmit } from '../use-submit';
 
 export function AccountPage() {
   const user = useUser();
   const { signedIn } = useSession();
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
-  const [result, setResult] = useState<{ ok: boolean; text: string }>();
-  const [busy, setBusy] = useState(false);
+  const [changed, setChanged] = useState(false);
+  const { busy, error, submit: send } = useSubmit();
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setResult(undefined);
-    try {
+    setChanged(false);
+    const done = await send(async () => {
       const answer = await post<Partial<Session>>('/auth/password', {
         currentPassword: current,
         newPassword: next,
       });
       // The server starts a fresh session on a password change: keep its new CSRF token.
       if (answer?.user && answer.csrfToken) signedIn({ user: answer.user, csrfToken: answer.csrfToken });
-      setResult({ ok: true, text: 'Your password is changed. Your other sessions were signed out.' });
       setCurrent('');
       setNext('');
-    } catch (err) {
-      setResult({ ok: false, text: err instanceof ApiError ? err.message : 'The password was not changed.' });
-    } finally {
-      setBusy(false);
-    }
+    }, 'The password was not changed.');
+    setChanged(done);
   }
 
   return (
@@ -65,9 +61,14 @@ export function AccountPage() {
             <Title order={2} size="h4">
               Change my password
             </Title>
-            {result && (
-              <Alert color={result.ok ? 'green' : 'red'} role={result.ok ? 'status' : 'alert'}>
-                {result.text}
+            {changed && (
+              <Alert color="green" role="status">
+                Your password is changed. Your other sessions were signed out.
+              </Alert>
+            )}
+            {error && (
+              <Alert color="red" role="alert">
+                {error}
               </Alert>
             )}
             <PasswordInput

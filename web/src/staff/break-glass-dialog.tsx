@@ -8,9 +8,10 @@ import { Alert, Button, Group, List, Modal, Stack, Text, Textarea, TextInput } f
 import { useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useLocation } from 'wouter';
-import { ApiError, post } from '../api';
+import { post } from '../api';
 import { formatDateTime } from '../fhir-format';
 import { tone } from '../theme';
+import { useSubmit } from '../use-submit';
 
 const MIN_REASON = 10;
 
@@ -18,8 +19,7 @@ export function BreakGlassDialog(props: { onClose(): void; patientId?: string })
   const [mrn, setMrn] = useState('');
   const [reason, setReason] = useState('');
   const [touched, setTouched] = useState(false);
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, submit: send } = useSubmit();
   const [, navigate] = useLocation();
   const client = useQueryClient();
   const reasonError =
@@ -32,9 +32,7 @@ export function BreakGlassDialog(props: { onClose(): void; patientId?: string })
     e.preventDefault();
     setTouched(true);
     if (reason.trim().length < MIN_REASON || (!props.patientId && !mrn.trim())) return;
-    setBusy(true);
-    setError(undefined);
-    try {
+    await send(async () => {
       const granted = await post<{ patientId: string; expiresAt: string }>('/api/break-glass', {
         ...(props.patientId ? { patientId: props.patientId } : { mrn: mrn.trim() }),
         reason: reason.trim(),
@@ -42,11 +40,7 @@ export function BreakGlassDialog(props: { onClose(): void; patientId?: string })
       await client.invalidateQueries();
       props.onClose();
       navigate(`/patients/${granted.patientId}?emergencyUntil=${encodeURIComponent(granted.expiresAt)}`);
-    } catch (err) {
-      setError(err instanceof ApiError ? err.message : 'Emergency access was not granted.');
-    } finally {
-      setBusy(false);
-    }
+    }, 'Emergency access was not granted.');
   }
 
   return (

@@ -26,6 +26,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { get, query } from '../api';
 import { type Bundle, formatDate, humanName, type Patient, resources } from '../fhir-format';
+import { useSubmit } from '../use-submit';
 import {
   type CareTeamAnswer,
   type CareTeamMember,
@@ -137,8 +138,7 @@ function EditCareTeam(props: { patientId: string; members: CareTeamMember[]; onC
   const [reason, setReason] = useState('');
   const [search, setSearch] = useState('');
   const [debounced] = useDebouncedValue(search.trim(), 300);
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, submit } = useSubmit();
   const found = useQuery({
     queryKey: ['practitioners', debounced],
     queryFn: ({ signal }) =>
@@ -152,9 +152,7 @@ function EditCareTeam(props: { patientId: string; members: CareTeamMember[]; onC
       <form
         onSubmit={async (e) => {
           e.preventDefault();
-          setBusy(true);
-          setError(undefined);
-          try {
+          await submit(async () => {
             const saved = await saveCareTeam(props.patientId, {
               members: draft.map((d) => ({
                 reference: d.reference,
@@ -167,11 +165,7 @@ function EditCareTeam(props: { patientId: string; members: CareTeamMember[]; onC
             client.setQueryData(['care-team', props.patientId], saved);
             void client.invalidateQueries({ queryKey: ['fhir'] });
             props.onClose();
-          } catch (err) {
-            setError((err as Error).message);
-          } finally {
-            setBusy(false);
-          }
+          });
         }}
       >
         <Stack gap="sm">

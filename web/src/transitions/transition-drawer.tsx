@@ -24,6 +24,7 @@ import { useState } from 'react';
 import { Link } from 'wouter';
 import { get } from '../api';
 import { formatDate, formatDateTime } from '../fhir-format';
+import { useSubmit } from '../use-submit';
 import { TaskStatus } from '../workspace/task-badges';
 import {
   contactChannels,
@@ -164,8 +165,7 @@ function Complexity({ t, days }: { t: TransitionView; days: number }) {
   const refresh = useRefresh(t.encounterId, days);
   const [level, setLevel] = useState<'high' | 'moderate'>(t.complexity?.level ?? 'moderate');
   const [reason, setReason] = useState('');
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, submit } = useSubmit();
   return (
     <Stack gap={4}>
       <Title order={3} size="h5">
@@ -180,17 +180,11 @@ function Complexity({ t, days }: { t: TransitionView; days: number }) {
         onSubmit={async (e) => {
           e.preventDefault();
           if (!reason.trim()) return setError('Say why (kept with the change).');
-          setBusy(true);
-          try {
+          await submit(async () => {
             await setComplexity(t.encounterId, level, reason.trim());
             setReason('');
-            setError(undefined);
             await refresh();
-          } catch (err) {
-            setError((err as Error).message);
-          } finally {
-            setBusy(false);
-          }
+          });
         }}
       >
         <Group align="flex-end" gap="xs" wrap="wrap">
@@ -229,8 +223,7 @@ function ContactAttempts({ t, days }: { t: TransitionView; days: number }) {
   const [channel, setChannel] = useState<string>('phone');
   const [outcome, setOutcome] = useState<string>('reached');
   const [note, setNote] = useState('');
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, submit } = useSubmit();
   return (
     <Stack gap={4}>
       <Title order={3} size="h5">
@@ -257,8 +250,7 @@ function ContactAttempts({ t, days }: { t: TransitionView; days: number }) {
       <form
         onSubmit={async (e) => {
           e.preventDefault();
-          setBusy(true);
-          try {
+          await submit(async () => {
             await recordContactAttempt(t.encounterId, {
               at: new Date().toISOString(),
               channel,
@@ -266,13 +258,8 @@ function ContactAttempts({ t, days }: { t: TransitionView; days: number }) {
               ...(note.trim() ? { note: note.trim() } : {}),
             });
             setNote('');
-            setError(undefined);
             await refresh();
-          } catch (err) {
-            setError((err as Error).message);
-          } finally {
-            setBusy(false);
-          }
+          });
         }}
       >
         <Stack gap="xs">

@@ -8,6 +8,7 @@ import { useQueries } from '@tanstack/react-query';
 import { useState } from 'react';
 import { get } from '../api';
 import { useUser } from '../session';
+import { useSubmit } from '../use-submit';
 import { type CareTeamAnswer, careTeamPath } from './workspace-api';
 
 export function ReassignDialog(props: {
@@ -32,8 +33,7 @@ export function ReassignDialog(props: {
         options.set(m.reference, `${m.display} — ${m.role}${m.lead ? ' (lead)' : ''}`);
   const [owner, setOwner] = useState('');
   const [reason, setReason] = useState('');
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, submit } = useSubmit();
   const loading = teams.some((t) => t.isPending);
   const title = props.taskCount === 1 ? 'Reassign task' : `Reassign ${props.taskCount} tasks`;
 
@@ -46,16 +46,10 @@ export function ReassignDialog(props: {
             setError('Choose the new owner.');
             return;
           }
-          setBusy(true);
-          setError(undefined);
-          try {
+          await submit(async () => {
             await props.onSubmit(owner, reason.trim());
             props.onClose();
-          } catch (err) {
-            setError((err as Error).message);
-          } finally {
-            setBusy(false);
-          }
+          });
         }}
       >
         <Stack gap="sm">
