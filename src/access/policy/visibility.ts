@@ -73,16 +73,16 @@ type UserRole = [role: string, practitioner: string | null, organization: string
  * else, none. Deleted roles do not count.
  */
 export function userRolesSql(dialect: Dialect, resource: Expression<string | null>): RawBuilder<string> {
-  const organization = (role: string) =>
-    sql`left join sp_reference o on o.rid = ${sql.ref(`${role}.rid`)} and o.param = 'organization' and o.target_type = 'Organization'`;
+  // Each role's organizations (the role is `r`).
+  const organizations = sql`left join sp_reference o on o.rid = r.rid and o.param = 'organization' and o.target_type = 'Organization'`;
   const roles = sql`select r.id as role, cast(null as text) as practitioner, o.target_id as organization
-    from sp_reference p join resources r on r.rid = p.rid ${organization('r')}
+    from sp_reference p join resources r on r.rid = p.rid ${organizations}
     where substr(${resource}, 1, 13) = 'Practitioner/' and p.resource_type = 'PractitionerRole' and p.param = 'practitioner'
       and p.target_type = 'Practitioner' and p.target_id = substr(${resource}, 14) and r.deleted = 0
     union all
     select r.id, pr.target_id, o.target_id
     from resources r left join sp_reference pr on pr.rid = r.rid and pr.param = 'practitioner' and pr.target_type = 'Practitioner'
-      ${organization('r')}
+      ${organizations}
     where substr(${resource}, 1, 17) = 'PractitionerRole/' and r.resource_type = 'PractitionerRole'
       and r.id = substr(${resource}, 18) and r.deleted = 0`;
   return dialect === 'postgres'
