@@ -1,8 +1,8 @@
 /**
  * `npm run bench:worklist`: the worklist at scale. Loads a synthetic population straight into the
  * tables the worklist reads — resources (Patients, Practitioners, CareTeams, RiskAssessments, Tasks
- * as minimal valid FHIR JSON), the care-team access relationships and the worklist projection, each
- * row derived by the same functions the write path uses (`deriveRelationships`, `worklistRow`) — then
+ * as minimal valid FHIR JSON), the care-team access relationships and team members, and the worklist projection, each
+ * row derived by the same functions the write path uses (`deriveRelationships`, `teamMembers`, `worklistRow`) — then
  * starts the real app on a port (bench/worklist-server.ts: `careloop serve` without its recurring
  * jobs) and measures GET /api/worklist per view over HTTP as care
  * coordinators with realistic caseloads. Writes bench/results/<date>-worklist-<db>-<patients>.json.
@@ -30,7 +30,12 @@ import type { CareTeam, Patient, Practitioner, Resource, RiskAssessment, Task } 
 import { sql } from 'kysely';
 import { createToken } from '../src/access/identity/tokens.js';
 import { createUser } from '../src/access/identity/users.service.js';
-import { deriveRelationships, relationshipColumns } from '../src/access/policy/relationships.js';
+import {
+  deriveRelationships,
+  relationshipColumns,
+  teamMemberColumns,
+  teamMembers,
+} from '../src/access/policy/relationships.js';
 import { openRuntime, type Runtime } from '../src/cli/runtime.js';
 import {
   CONTACT_TIME_EXTENSION,
@@ -119,16 +124,19 @@ async function load(runtime: Runtime): Promise<Record<string, unknown>> {
   let rid = 0;
   let resourceRows: Record<string, unknown>[] = [];
   let relationshipRows: Record<string, unknown>[] = [];
+  let memberRows: Record<string, unknown>[] = [];
   let worklistRows: WorklistItemTable[] = [];
   const flush = async (force = false) => {
     if (!force && resourceRows.length < 5000) return;
     await database.db.transaction().execute(async (trx) => {
       await bulkInsert(database, trx, 'resources', resourceColumns, resourceRows);
       await bulkInsert(database, trx, 'access_relationships', relationshipColumns, relationshipRows);
+      await bulkInsert(database, trx, 'team_members', teamMemberColumns, memberRows);
       await bulkInsert(database, trx, 'worklist_items', worklistColumns, worklistRows as never);
     });
     resourceRows = [];
     relationshipRows = [];
+    memberRows = [];
     worklistRows = [];
   };
   const put = (resource: Resource, patientId: string | null): number => {
@@ -244,6 +252,8 @@ async function load(runtime: Runtime): Promise<Record<string, unknown>> {
       ],
     };
     const teamRid = put(team, id);
+    for (const m of teamMembers(team))
+      memberRows.push({ ...m, team_ref: `CareTeam/${team.id}`, source_rid: teamRid });
     for (const r of deriveRelationships(team, id).relationships)
       relationshipRows.push({
         ...r,

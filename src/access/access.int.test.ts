@@ -19,6 +19,7 @@ import { bearerFor } from '../../test/support/identity.js';
 import { openTestApp, type TestApp } from '../../test/support/test-app.js';
 import { databaseTargets } from '../../test/support/test-databases.js';
 import * as relationshipSource from '../platform/migrations/015-relationship-source.js';
+import * as teamMembersMigration from '../platform/migrations/016-team-members.js';
 import type { AuditEntry } from './audit/audit-trail.js';
 import { docBlock, regenerate } from './policy/security-doc.js';
 
@@ -191,6 +192,64 @@ describe.each(databaseTargets)('access control and audit ($name)', ({ name, avai
       await sql`alter table access_relationships drop column source_ref`.execute(db);
       await relationshipSource.up(db as unknown as Kysely<unknown>);
       expect(await sources()).toEqual(expected);
+    },
+  );
+
+  it.runIf(available)(
+    'keeps the members of every active care team, with or without a patient, also as migration 016 fills them in',
+    async () => {
+      const s = t.store;
+      const db = t.db.database.db;
+      // A program's team without a patient: one member for a period that has ended.
+      await s.update('CareTeam', 'ct-program', {
+        resourceType: 'CareTeam',
+        id: 'ct-program',
+        status: 'active',
+        participant: [
+          { member: { reference: 'Practitioner/pr-nurse' } },
+          { member: { reference: 'Practitioner/pr-coord' }, period: { end: '2026-01-01T00:00:00Z' } },
+          { member: { reference: 'Practitioner/pr-nurse' } },
+        ],
+      });
+      const members = () =>
+        db
+          .selectFrom('team_members')
+          .select(['team_ref', 'principal', 'expires_ms'])
+          .where('team_ref', 'in', ['CareTeam/ct1', 'CareTeam/ct-program'])
+          .orderBy('team_ref')
+          .orderBy('principal')
+          .execute()
+          .then((rows) =>
+            rows.map((r) => ({ ...r, expires_ms: r.expires_ms === null ? null : Number(r.expires_ms) })),
+          );
+      const expected = [
+        {
+          team_ref: 'CareTeam/ct-program',
+          principal: 'Practitioner/pr-coord',
+          expires_ms: Date.parse('2026-01-01T00:00:00Z'),
+        },
+        { team_ref: 'CareTeam/ct-program', principal: 'Practitioner/pr-nurse', expires_ms: null },
+        { team_ref: 'CareTeam/ct1', principal: 'Practitioner/pr-coord', expires_ms: null },
+        { team_ref: 'CareTeam/ct1', principal: 'Practitioner/pr-nurse', expires_ms: null },
+      ];
+      try {
+        expect(await members()).toEqual(expected);
+        // A database from before migration 016: the table is made and filled from the stored teams.
+        await sql`drop table team_members`.execute(db);
+        await teamMembersMigration.up(db as unknown as Kysely<unknown>, t.db.database.dialect);
+        expect(await members()).toEqual(expected);
+        // A team that is no longer active has no members to claim for.
+        await s.update('CareTeam', 'ct-program', {
+          resourceType: 'CareTeam',
+          id: 'ct-program',
+          status: 'inactive',
+          participant: [{ member: { reference: 'Practitioner/pr-nurse' } }],
+        });
+        expect(await members()).toEqual(expected.slice(2));
+      } finally {
+        await s.delete('CareTeam', 'ct-program');
+      }
+      expect(await members()).toEqual(expected.slice(2));
     },
   );
 

@@ -169,6 +169,16 @@ export interface AccessRelationshipTable {
   reason: string | null;
 }
 
+/** Who is on which active care team, with or without a patient (migration 016, `syncRelationships`). */
+export interface TeamMemberTable {
+  /** `CareTeam/<id>`. */
+  team_ref: string;
+  principal: string;
+  starts_ms: number | null;
+  expires_ms: number | null;
+  source_rid: number;
+}
+
 export interface ConsentLabelTable {
   source_rid: number;
   patient_id: string;
@@ -243,6 +253,7 @@ export interface DB {
   worklist_items: WorklistItemTable;
   audit_event_patients: AuditEventPatientTable;
   access_relationships: AccessRelationshipTable;
+  team_members: TeamMemberTable;
   api_tokens: ApiTokenTable;
   consent_labels: ConsentLabelTable;
   sessions: SessionTable;

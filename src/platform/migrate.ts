@@ -17,6 +17,7 @@ import * as notificationReads from './migrations/010-notification-reads.js';
 import * as worklistRanking from './migrations/013-worklist-ranking.js';
 import * as auditHead from './migrations/014-audit-head.js';
 import * as relationshipSource from './migrations/015-relationship-source.js';
+import * as teamMembers from './migrations/016-team-members.js';
 
 interface Migration {
   name: string;
@@ -37,6 +38,7 @@ export const migrations: Migration[] = [
   { name: '013-worklist-ranking', up: worklistRanking.up },
   { name: '014-audit-head', up: auditHead.up },
   { name: '015-relationship-source', up: relationshipSource.up },
+  { name: '016-team-members', up: teamMembers.up },
 ];
 
 /** Applies the migrations not yet applied; returns their names. */

@@ -3,7 +3,8 @@
  * `access_relationships` (and a patient's consent decisions in `consent_labels`). The store calls
  * `syncRelationships` in the same transaction as every write, so access follows the record at once:
  * - CareTeam (active, within its period): each participant member (Practitioner, PractitionerRole,
- *   Organization, RelatedPerson) → `care-team`;
+ *   Organization, RelatedPerson) → `care-team`; and, for every active team with or without a patient,
+ *   its members in `team_members` (whose team-owned tasks they may claim);
  * - Patient.generalPractitioner → `general-practitioner`; Patient.managingOrganization → `managing-organization`;
  * - Consent (active, patient-privacy, permit) naming a RelatedPerson as actor → `proxy-consent`;
  *   its security labels → permit / deny rows in consent_labels;
@@ -69,6 +70,34 @@ function period(p: { start?: string; end?: string } | undefined): {
   return { starts: Number.isNaN(starts) ? null : starts, expires: Number.isNaN(expires) ? null : expires };
 }
 
+/** One member of a care team: who, and from when until when they are on it. */
+export interface TeamMember {
+  principal: string;
+  starts_ms: number | null;
+  expires_ms: number | null;
+}
+
+/**
+ * Who is on an active CareTeam (each participant's member, or whom they act for, once), each for their
+ * own period or else the team's. The same for a patient's team and for a team without a patient.
+ */
+export function teamMembers(team: CareTeam): TeamMember[] {
+  const members: TeamMember[] = [];
+  if (team.status !== 'active') return members;
+  const teamPeriod = period(team.period);
+  for (const p of team.participant ?? []) {
+    const who = principal(p.member) ?? principal(p.onBehalfOf);
+    if (!who || members.some((m) => m.principal === who)) continue;
+    const own = period(p.period);
+    members.push({
+      principal: who,
+      starts_ms: own.starts ?? teamPeriod.starts,
+      expires_ms: own.expires ?? teamPeriod.expires,
+    });
+  }
+  return members;
+}
+
 /** The relationships and consent decisions that `resource` (in `patientId`'s compartment) states. */
 export function deriveRelationships(
   resource: Resource,
@@ -93,21 +122,10 @@ export function deriveRelationships(
       });
   };
   switch (resource.resourceType) {
-    case 'CareTeam': {
-      const team = resource as CareTeam;
-      if (team.status !== 'active') break;
-      const teamPeriod = period(team.period);
-      for (const p of team.participant ?? []) {
-        const own = period(p.period);
-        add(
-          principal(p.member) ?? principal(p.onBehalfOf),
-          'care-team',
-          own.starts ?? teamPeriod.starts,
-          own.expires ?? teamPeriod.expires,
-        );
-      }
+    case 'CareTeam':
+      for (const m of teamMembers(resource as CareTeam))
+        add(m.principal, 'care-team', m.starts_ms, m.expires_ms);
       break;
-    }
     case 'Patient': {
       const patient = resource as Patient;
       if (patient.active === false) break;
@@ -183,9 +201,11 @@ export async function syncRelationships(
     const chunk = rids.slice(i, i + 500);
     await ex.deleteFrom('access_relationships').where('source_rid', 'in', chunk).execute();
     await ex.deleteFrom('consent_labels').where('source_rid', 'in', chunk).execute();
+    await ex.deleteFrom('team_members').where('source_rid', 'in', chunk).execute();
   }
   const relationshipRows: Record<string, unknown>[] = [];
   const labelRows: Record<string, unknown>[] = [];
+  const memberRows: Record<string, unknown>[] = [];
   const created = now.toISOString();
   for (const w of relevant) {
     if (!w.resource) continue;
@@ -201,9 +221,13 @@ export async function syncRelationships(
         reason: null,
       });
     for (const l of labels) labelRows.push({ ...l, source_rid: w.rid });
+    if (w.resource.resourceType === 'CareTeam')
+      for (const m of teamMembers(w.resource as CareTeam))
+        memberRows.push({ ...m, team_ref: source_ref, source_rid: w.rid });
   }
   await bulkInsert(database, ex, 'access_relationships', relationshipColumns, relationshipRows);
   await bulkInsert(database, ex, 'consent_labels', consentLabelColumns, labelRows);
+  await bulkInsert(database, ex, 'team_members', teamMemberColumns, memberRows);
 }
 
 /** The columns of access_relationships, for bulkInsert. */
@@ -218,6 +242,15 @@ export const relationshipColumns = {
   created_at: 'text',
   created_by: 'text',
   reason: 'text',
+} as const;
+
+/** The columns of team_members, for bulkInsert. */
+export const teamMemberColumns = {
+  team_ref: 'text',
+  principal: 'text',
+  starts_ms: 'float8',
+  expires_ms: 'float8',
+  source_rid: 'int8',
 } as const;
 
 const consentLabelColumns = {

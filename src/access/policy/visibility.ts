@@ -146,6 +146,16 @@ function active(now: number): RawBuilder<unknown> {
   return sql`(starts_ms is null or starts_ms <= ${now}) and (expires_ms is null or expires_ms > ${now})`;
 }
 
+/**
+ * The care teams, as `CareTeam/<id>`, that any of `principals` is on at `now` (team_members: every
+ * active team, with or without a patient). A task owned by one of them is the user's to claim: the
+ * worklist's `claimable` view and `claimTask` both decide by it.
+ */
+export function teamsOf(principals: string[], now: number): RawBuilder<unknown> {
+  if (principals.length === 0) return sql`select null where 1 = 0`;
+  return sql`select team_ref from team_members where principal in (${sql.join(principals)}) and ${active(now)}`;
+}
+
 function patientsOf(principals: string[], kinds: string[], now: number): RawBuilder<unknown> {
   if (principals.length === 0) return sql`select null where 1 = 0`;
   return sql`select patient_id from access_relationships where principal in (${sql.join(principals)}) and kind in (${sql.join(kinds)}) and ${active(now)}`;

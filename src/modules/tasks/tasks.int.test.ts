@@ -201,6 +201,33 @@ describe.each(databaseTargets)('task workflow ($name)', ({ name, available }) =>
     },
   );
 
+  it.runIf(available)(
+    "lets staff claim a task owned by an organization one of their roles is in, as the worklist's claimable view offers it",
+    async () => {
+      await t.store.update('Organization', 'org-clinic', {
+        resourceType: 'Organization',
+        id: 'org-clinic',
+        name: 'Eastside clinic',
+      });
+      // pr-nurse2 signs in as the Practitioner; her role at the clinic makes it one of her organizations.
+      await t.store.update('PractitionerRole', 'role-nurse2', {
+        resourceType: 'PractitionerRole',
+        id: 'role-nurse2',
+        practitioner: { reference: 'Practitioner/pr-nurse2' },
+        organization: { reference: 'Organization/org-clinic' },
+      });
+      await putTask('t-org', { owner: { reference: 'Organization/org-clinic' }, priority: 'stat' });
+      const claimable = await req('nurse2', 'GET', '/api/worklist?view=claimable&priority=stat');
+      expect(claimable.json().items.map((i: { taskId: string }) => i.taskId)).toContain('t-org');
+      const refused = await req('nurse', 'POST', '/api/tasks/t-org/claim');
+      expect(refused.statusCode).toBe(403);
+      expect(refused.body).toContain('you do not belong to Organization/org-clinic');
+      const claimed = await req('nurse2', 'POST', '/api/tasks/t-org/claim');
+      expect(claimed.statusCode, claimed.body).toBe(200);
+      expect(claimed.json().task.owner).toEqual({ reference: 'Practitioner/pr-nurse2' });
+    },
+  );
+
   it.runIf(available)('refuses to claim a task another person owns (409)', async () => {
     await putTask('t-owned', { owner: { reference: 'Practitioner/pr-doc' } });
     expect((await req('nurse', 'POST', '/api/tasks/t-owned/claim')).statusCode).toBe(409);

@@ -3,9 +3,10 @@
  * of one task with its history. Every function takes a store already acting for someone
  * (`store.as(context)`), so access is checked and each step audited in the store.
  */
-import type { Annotation, CareTeam, Patient, PractitionerRole, Reference, Task } from 'fhir/r4.js';
+import type { Annotation, Patient, Reference, Task } from 'fhir/r4.js';
+import { sql } from 'kysely';
 import type { AccessContext } from '../../access/access-context.js';
-import { forbidden } from '../../access/policy/visibility.js';
+import { forbidden, teamsOf } from '../../access/policy/visibility.js';
 import { conflict, FhirError } from '../../fhir/outcome.js';
 import type { ResourceStore, WriteGuard } from '../../fhir/store/store.js';
 import {
@@ -134,15 +135,18 @@ export function isOverdueMarked(task: Task): boolean {
   );
 }
 
-/** The organizations and practitioner a PractitionerRole stands for. */
-async function affiliationsOf(store: ResourceStore, me: string): Promise<Set<string>> {
-  const refs = new Set([me]);
-  if (me.startsWith('PractitionerRole/')) {
-    const role = (await store.read('PractitionerRole', me.split('/')[1]!)) as PractitionerRole;
-    if (role.practitioner?.reference) refs.add(role.practitioner.reference);
-    if (role.organization?.reference) refs.add(role.organization.reference);
-  }
-  return refs;
+/**
+ * Whether the store's user belongs to the team or organization that owns a task: on the CareTeam now
+ * (`teamsOf`, as the worklist's `claimable` view asks), or one of their organizations.
+ */
+async function belongsTo(store: ResourceStore, owner: string): Promise<boolean> {
+  const grants = await store.grants();
+  if (owner.startsWith('Organization/')) return grants.organizations.includes(owner);
+  const now = store.options.clock.now().getTime();
+  const { rows } = await sql<{
+    one: number;
+  }>`select 1 as one where ${owner} in (${teamsOf(grants.principals, now)})`.execute(store.executor);
+  return rows.length > 0;
 }
 
 /**
@@ -170,13 +174,9 @@ export async function claimTask(store: ResourceStore, id: string): Promise<Task>
       const mine = roleCodes[context.role as keyof typeof roleCodes]?.code;
       if (wanted.length > 0 && !(mine && wanted.includes(mine)))
         throw forbidden(`Task/${id} is for the ${taskRoleLabel(task)} role, not ${context.role}`);
-      const affiliations = await affiliationsOf(s, me);
-      if (previous?.startsWith('CareTeam/')) {
-        const team = (await s.read('CareTeam', previous.split('/')[1]!)) as CareTeam;
-        const members = (team.participant ?? []).map((p) => p.member?.reference);
-        if (!members.some((m) => m && affiliations.has(m)))
-          throw forbidden(`you are not on ${previous}, which owns Task/${id}`);
-      } else if (previous?.startsWith('Organization/') && !affiliations.has(previous))
+      if (previous?.startsWith('CareTeam/') && !(await belongsTo(s, previous)))
+        throw forbidden(`you are not on ${previous}, which owns Task/${id}`);
+      if (previous?.startsWith('Organization/') && !(await belongsTo(s, previous)))
         throw forbidden(`you do not belong to ${previous}, which owns Task/${id}`);
       const next: Task = {
         ...task,

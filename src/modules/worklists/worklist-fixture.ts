@@ -9,7 +9,8 @@ import type { ResourceStore } from '../../fhir/store/store.js';
 const SNOMED = 'http://snomed.info/sct';
 const LEAD = 'https://careloop.org/fhir/StructureDefinition/care-team-lead';
 
-function task(id: string, patient: string, over: Partial<Task>): Task {
+/** An open routine Task for `patient`, with `over` on top. */
+export function task(id: string, patient: string, over: Partial<Task>): Task {
   return {
     resourceType: 'Task',
     id,

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearerFor } from '../../../test/support/identity.js';
 import { openTestApp, type TestApp } from '../../../test/support/test-app.js';
 import { databaseTargets } from '../../../test/support/test-databases.js';
-import { seedWorklist } from './worklist-fixture.js';
+import { seedWorklist, task } from './worklist-fixture.js';
 
 interface Item {
   taskId: string;
@@ -273,4 +273,55 @@ describe.each(databaseTargets)('worklist ($name)', ({ name, available }) => {
     coord.close();
     outsider.close();
   });
+
+  it.runIf(available)(
+    "offers a task owned by a team without a patient to the team's current members, who alone may claim it",
+    async () => {
+      // A program's team (no patient): nurse1 is on it now; the coordinator's membership ended.
+      const program = (status: 'active' | 'inactive') => ({
+        resourceType: 'CareTeam' as const,
+        id: 'chw-program',
+        status,
+        name: 'Diabetes outreach program',
+        participant: [
+          { member: { reference: 'Practitioner/nurse1' } },
+          { member: { reference: 'Practitioner/coord' }, period: { end: '2026-11-01T00:00:00Z' } },
+        ],
+      });
+      const outreach = task('t-program', 'pa', {
+        code: { text: 'Outreach call' },
+        owner: { reference: 'CareTeam/chw-program' },
+      });
+      await t.store.update('CareTeam', 'chw-program', program('active'));
+      await t.store.update('Task', 't-program', outreach);
+      expect(ids((await view('nurse1', 'view=claimable')).items)).toContain('t-program');
+      // The coordinator sees the patient's task on the patient's team view, but may not claim it.
+      expect(ids((await view('coord', 'view=team')).items)).toContain('t-program');
+      expect(ids((await view('coord', 'view=claimable')).items)).not.toContain('t-program');
+      const claim = (who: string) =>
+        t.app.inject({
+          method: 'POST',
+          url: '/api/tasks/t-program/claim',
+          headers: { authorization: auth[who]! },
+        });
+      const refused = await claim('coord');
+      expect(refused.statusCode).toBe(403);
+      expect(refused.body).toContain('you are not on CareTeam/chw-program');
+
+      // An inactive team has no members to claim for.
+      await t.store.update('CareTeam', 'chw-program', program('inactive'));
+      expect(ids((await view('nurse1', 'view=claimable')).items)).not.toContain('t-program');
+      expect((await claim('nurse1')).statusCode).toBe(403);
+
+      await t.store.update('CareTeam', 'chw-program', program('active'));
+      const claimed = await claim('nurse1');
+      expect(claimed.statusCode, claimed.body).toBe(200);
+      expect(claimed.json().task).toMatchObject({
+        owner: { reference: 'Practitioner/nurse1' },
+        status: 'accepted',
+      });
+      expect(ids((await view('nurse1', 'view=mine')).items)).toContain('t-program');
+      expect(ids((await view('nurse1', 'view=claimable')).items)).not.toContain('t-program');
+    },
+  );
 });

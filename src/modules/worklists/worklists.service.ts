@@ -7,7 +7,13 @@
  */
 import { type RawBuilder, sql } from 'kysely';
 import type { Role } from '../../access/access-context.js';
-import { type Grants, reachFor, relatedKinds, visibilityCondition } from '../../access/policy/visibility.js';
+import {
+  type Grants,
+  reachFor,
+  relatedKinds,
+  teamsOf,
+  visibilityCondition,
+} from '../../access/policy/visibility.js';
 import { badRequest } from '../../fhir/outcome.js';
 import type { ResourceStore } from '../../fhir/store/store.js';
 import type { WorklistItemTable } from '../../platform/database-schema.js';
@@ -70,10 +76,7 @@ function viewConditions(
   time: RankTime,
   onTeam: RawBuilder<unknown>,
 ): Record<View, RawBuilder<unknown>> {
-  const principals = grants.principals.length ? grants.principals : ['-'];
   const people = grants.principals.filter((p) => /^(Practitioner|PractitionerRole)\//.test(p));
-  // Care teams the user is on, as `CareTeam/<id>`: the source of their care-team relationships.
-  const myTeams = sql`select a.source_ref from access_relationships a where a.principal in (${sql.join(principals)}) and a.kind = 'care-team' and ${activeNow(time.now)}`;
   const role = grants.role === 'system' ? undefined : (grants.role as Role);
   const occupation = role ? roleCodes[role]?.code : undefined;
   const mineRoles = [role ?? '-', ...(occupation ? [occupation] : [])];
@@ -84,7 +87,7 @@ function viewConditions(
     // As claimTask decides: meant for the user's role (or any role), and owned by no one (then: meant
     // for a role, or a patient of the user's team), by an organization the user belongs to, or by a team
     // they are on. A task a person owns matches none of these; the cheap tests come first.
-    claimable: sql`((w.owner_role is null or w.owner_role in (${sql.join(mineRoles)})) and ((w.owner_ref is null and (w.owner_role is not null or ${onTeam})) or w.owner_ref in (${sql.join(groups)}) or w.owner_ref in (${myTeams})))`,
+    claimable: sql`((w.owner_role is null or w.owner_role in (${sql.join(mineRoles)})) and ((w.owner_ref is null and (w.owner_role is not null or ${onTeam})) or w.owner_ref in (${sql.join(groups)}) or w.owner_ref in (${teamsOf(grants.principals, time.now)})))`,
     overdue: sql`w.due_ms < ${time.now}`,
     today: sql`(w.due_ms >= ${time.dayStarts[0]!} and w.due_ms < ${time.tomorrow})`,
     week: sql`(w.due_ms >= ${time.dayStarts[0]!} and w.due_ms < ${time.weekEnd})`,
