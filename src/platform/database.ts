@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, type RawBuilder, SqliteDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { DB } from './database-schema.js';
 import { startCheckpointer } from './sqlite-checkpointer.js';
@@ -192,6 +192,20 @@ function prepareEveryStatement(client: pg.PoolClient): void {
 /** Parses a JSON text column (either dialect may hand back a string or, for json columns, an object). */
 export function parseJsonColumn<T>(value: unknown): T {
   return (typeof value === 'string' ? JSON.parse(value) : value) as T;
+}
+
+/**
+ * One top-level member of a JSON text column, as JSON text (null when absent), on either dialect: read
+ * it with `parseJsonColumn`. Less to send and parse than the whole document.
+ */
+export function jsonMember(
+  dialect: Dialect,
+  column: RawBuilder<unknown>,
+  key: string,
+): RawBuilder<string | null> {
+  return dialect === 'postgres'
+    ? sql`(cast(${column} as json) -> ${sql.lit(key)})::text`
+    : sql`(${column} -> ${sql.lit(`$.${key}`)})`;
 }
 
 /** Numbers from either driver (pg gives strings for int8/numeric unless parsed). */

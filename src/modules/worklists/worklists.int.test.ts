@@ -295,8 +295,13 @@ describe.each(databaseTargets)('worklist ($name)', ({ name, available }) => {
       await t.store.update('CareTeam', 'chw-program', program('active'));
       await t.store.update('Task', 't-program', outreach);
       expect(ids((await view('nurse1', 'view=claimable')).items)).toContain('t-program');
-      // The coordinator sees the patient's task on the patient's team view, but may not claim it.
-      expect(ids((await view('coord', 'view=team')).items)).toContain('t-program');
+      // The coordinator sees the patient's task on the patient's team view, named by the team's name,
+      // but may not claim it.
+      const onTeamView = (await view('coord', 'view=team')).items.find((i) => i.taskId === 't-program');
+      expect((onTeamView as unknown as { owner: object }).owner).toEqual({
+        reference: 'CareTeam/chw-program',
+        display: 'Diabetes outreach program',
+      });
       expect(ids((await view('coord', 'view=claimable')).items)).not.toContain('t-program');
       const claim = (who: string) =>
         t.app.inject({

@@ -16,6 +16,7 @@ import {
 } from '../../access/policy/visibility.js';
 import { badRequest } from '../../fhir/outcome.js';
 import type { ResourceStore } from '../../fhir/store/store.js';
+import { jsonMember, parseJsonColumn } from '../../platform/database.js';
 import type { WorklistItemTable } from '../../platform/database-schema.js';
 import { roleCodes } from '../tasks/tasks.rules.js';
 import { reassignTask } from '../tasks/tasks.service.js';
@@ -23,6 +24,7 @@ import { displayName } from './worklist-projection.js';
 import {
   explainRank,
   type Factor,
+  type RankFacts,
   type RankTime,
   type Reason,
   rankTime,
@@ -171,7 +173,7 @@ function referenceParts(
       };
 }
 
-type Row = WorklistItemTable & { score: number; due_key: number; owner_content: string | null };
+type Row = WorklistItemTable & { score: number; due_key: number; owner_name: string | null };
 
 /** One page of a worklist view for the store's user, with the counts of every view; audited. */
 export async function queryWorklist(
@@ -219,7 +221,7 @@ export async function queryWorklist(
       const result = (
         await sql<
           Row & Record<`count_${View}`, number | string>
-        >`with v as materialized (select w.rid, w.patient_id, w.priority, w.due_ms, w.risk_tier, w.contact_from, w.contact_to, ${flags} from ${source.from}), c as (select ${counted} from v), z as (select v.* from (select v.rid, ${score} as score, coalesce(v.due_ms, ${NO_DUE}) as due_key from v where ${sql.join(filters, sql` and `)}) v where ${keyset} order by ${order('v')} limit ${query.limit + 1}), p as (select w.*, z.score, z.due_key, o.content as owner_content from z join worklist_items w on w.rid = z.rid left join resources o on w.owner_display is null and o.resource_type = ${owner.type} and o.id = ${owner.id} and o.deleted = 0) select p.*, c.* from c left join p on 1 = 1 order by ${order('p')}`.execute(
+        >`with v as materialized (select w.rid, w.patient_id, w.priority, w.due_ms, w.risk_tier, w.contact_from, w.contact_to, ${flags} from ${source.from}), c as (select ${counted} from v), z as (select v.* from (select v.rid, ${score} as score, coalesce(v.due_ms, ${NO_DUE}) as due_key from v where ${sql.join(filters, sql` and `)}) v where ${keyset} order by ${order('v')} limit ${query.limit + 1}), p as (select w.*, z.score, z.due_key, ${jsonMember(dialect, sql.ref('o.content'), 'name')} as owner_name from z join worklist_items w on w.rid = z.rid left join resources o on w.owner_display is null and o.resource_type = ${owner.type} and o.id = ${owner.id} and o.deleted = 0) select p.*, c.* from c left join p on 1 = 1 order by ${order('p')}`.execute(
           ex,
         )
       ).rows;
@@ -259,14 +261,10 @@ export async function queryWorklist(
 function ownerNames(rows: Row[]): Map<string, string> {
   const names = new Map<string, string>();
   for (const r of rows) {
-    if (!r.owner_ref || r.owner_display || !r.owner_content || names.has(r.owner_ref)) continue;
-    const resource = JSON.parse(r.owner_content) as { name?: unknown };
+    if (!r.owner_ref || r.owner_display || !r.owner_name || names.has(r.owner_ref)) continue;
+    const given = parseJsonColumn<unknown>(r.owner_name);
     const name =
-      typeof resource.name === 'string'
-        ? resource.name
-        : Array.isArray(resource.name)
-          ? displayName({ name: resource.name })
-          : null;
+      typeof given === 'string' ? given : Array.isArray(given) ? displayName({ name: given }) : null;
     if (name) names.set(r.owner_ref, name);
   }
   return names;
@@ -284,14 +282,22 @@ function ageOn(birthDate: string | null, now: number): number | undefined {
   return age;
 }
 
+function numberOrNull(value: number | string | null): number | null {
+  return value === null ? null : Number(value);
+}
+
 function present(row: Row, time: RankTime, names: Map<string, string>): WorklistItem {
-  const facts = {
-    ...row,
-    due_ms: row.due_ms === null ? null : Number(row.due_ms),
-    discharged_ms: row.discharged_ms === null ? null : Number(row.discharged_ms),
-    contact_from: row.contact_from === null ? null : Number(row.contact_from),
-    contact_to: row.contact_to === null ? null : Number(row.contact_to),
+  // What the ranking reads, as numbers (pg hands int8 back as strings).
+  const facts: RankFacts = {
+    priority: row.priority,
+    due_ms: numberOrNull(row.due_ms),
+    risk_tier: row.risk_tier,
+    contact_from: numberOrNull(row.contact_from),
+    contact_to: numberOrNull(row.contact_to),
     interpreter: Number(row.interpreter),
+    language: row.language,
+    reason: row.reason,
+    discharged_ms: numberOrNull(row.discharged_ms),
   };
   const rank = explainRank(facts, time);
   const age = ageOn(row.birth_date, time.now);
