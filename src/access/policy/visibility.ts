@@ -156,6 +156,15 @@ export function teamsOf(principals: string[], now: number): RawBuilder<unknown> 
   return sql`select team_ref from team_members where principal in (${sql.join(principals)}) and ${active(now)}`;
 }
 
+/**
+ * The patients whose care team any of `principals` is on at `now`. Unowned tasks without a role are
+ * for them: the worklist's `team` and `claimable` views and `claimTask` decide by it.
+ */
+export function careTeamPatientsOf(principals: string[], now: number): RawBuilder<unknown> {
+  const who = principals.length ? principals : ['-'];
+  return sql`select a.patient_id from access_relationships a where a.principal in (${sql.join(who)}) and a.kind = 'care-team' and (a.starts_ms is null or a.starts_ms <= ${now}) and (a.expires_ms is null or a.expires_ms > ${now})`;
+}
+
 function patientsOf(principals: string[], kinds: string[], now: number): RawBuilder<unknown> {
   if (principals.length === 0) return sql`select null where 1 = 0`;
   return sql`select patient_id from access_relationships where principal in (${sql.join(principals)}) and kind in (${sql.join(kinds)}) and ${active(now)}`;

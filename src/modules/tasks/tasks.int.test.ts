@@ -228,6 +228,34 @@ describe.each(databaseTargets)('task workflow ($name)', ({ name, available }) =>
     },
   );
 
+  it.runIf(available)(
+    "lets only the patient's care team claim a task that names no owner or role, as the claimable view offers it",
+    async () => {
+      // p2's general practitioner (pr-out) sees p2's tasks but is not on p2's care team (pr-nurse is).
+      await t.store.update('Patient', 'p2', {
+        ...buildPatient({ generalPractitioner: [{ reference: 'Practitioner/pr-out' }] }),
+        id: 'p2',
+      });
+      await t.store.update('CareTeam', 'ct3', {
+        ...buildCareTeam('p2', ['Practitioner/pr-nurse']),
+        id: 'ct3',
+      });
+      await t.store.update('Task', 't-open', { ...buildTask('p2', { priority: 'stat' }), id: 't-open' });
+      const offered = async (who: string) =>
+        (await req(who, 'GET', '/api/worklist?view=claimable&priority=stat&patient=p2'))
+          .json()
+          .items.map((i: { taskId: string }) => i.taskId);
+      expect(await offered('outsider')).toEqual([]);
+      expect(await offered('nurse')).toEqual(['t-open']);
+      const refused = await req('outsider', 'POST', '/api/tasks/t-open/claim');
+      expect(refused.statusCode).toBe(403);
+      expect(refused.body).toContain("it is for the patient's care team, and you are not on it");
+      const claimed = await req('nurse', 'POST', '/api/tasks/t-open/claim');
+      expect(claimed.statusCode, claimed.body).toBe(200);
+      expect(claimed.json().task.owner).toEqual({ reference: 'Practitioner/pr-nurse' });
+    },
+  );
+
   it.runIf(available)('refuses to claim a task another person owns (409)', async () => {
     await putTask('t-owned', { owner: { reference: 'Practitioner/pr-doc' } });
     expect((await req('nurse', 'POST', '/api/tasks/t-owned/claim')).statusCode).toBe(409);

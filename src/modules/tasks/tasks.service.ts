@@ -6,7 +6,7 @@
 import type { Annotation, Patient, Reference, Task } from 'fhir/r4.js';
 import { sql } from 'kysely';
 import type { AccessContext } from '../../access/access-context.js';
-import { forbidden, teamsOf } from '../../access/policy/visibility.js';
+import { careTeamPatientsOf, forbidden, teamsOf } from '../../access/policy/visibility.js';
 import { conflict, FhirError } from '../../fhir/outcome.js';
 import type { ResourceStore, WriteGuard } from '../../fhir/store/store.js';
 import {
@@ -136,16 +136,24 @@ export function isOverdueMarked(task: Task): boolean {
 }
 
 /**
- * Whether the store's user belongs to the team or organization that owns a task: on the CareTeam now
- * (`teamsOf`, as the worklist's `claimable` view asks), or one of their organizations.
+ * Whether the store's user may claim a task of `patientId` owned by `owner` (none: the patient's), as
+ * the worklist's `claimable` view asks: on the owning CareTeam now (`teamsOf`), in the owning
+ * organization, or, for a task nobody owns, on the patient's care team (`careTeamPatientsOf`).
  */
-async function belongsTo(store: ResourceStore, owner: string): Promise<boolean> {
+async function belongsTo(
+  store: ResourceStore,
+  owner: string | undefined,
+  patientId: string,
+): Promise<boolean> {
   const grants = await store.grants();
-  if (owner.startsWith('Organization/')) return grants.organizations.includes(owner);
+  if (owner?.startsWith('Organization/')) return grants.organizations.includes(owner);
   const now = store.options.clock.now().getTime();
+  const [value, among] = owner
+    ? [owner, teamsOf(grants.principals, now)]
+    : [patientId, careTeamPatientsOf(grants.principals, now)];
   const { rows } = await sql<{
     one: number;
-  }>`select 1 as one where ${owner} in (${teamsOf(grants.principals, now)})`.execute(store.executor);
+  }>`select 1 as one where ${value} in (${among})`.execute(store.executor);
   return rows.length > 0;
 }
 
@@ -174,10 +182,15 @@ export async function claimTask(store: ResourceStore, id: string): Promise<Task>
       const mine = roleCodes[context.role as keyof typeof roleCodes]?.code;
       if (wanted.length > 0 && !(mine && wanted.includes(mine)))
         throw forbidden(`Task/${id} is for the ${taskRoleLabel(task)} role, not ${context.role}`);
-      if (previous?.startsWith('CareTeam/') && !(await belongsTo(s, previous)))
+      const patientId = task.for?.reference?.replace(/^Patient\//, '') ?? '';
+      if (previous?.startsWith('CareTeam/') && !(await belongsTo(s, previous, patientId)))
         throw forbidden(`you are not on ${previous}, which owns Task/${id}`);
-      if (previous?.startsWith('Organization/') && !(await belongsTo(s, previous)))
+      if (previous?.startsWith('Organization/') && !(await belongsTo(s, previous, patientId)))
         throw forbidden(`you do not belong to ${previous}, which owns Task/${id}`);
+      if (!previous && wanted.length === 0 && !(await belongsTo(s, undefined, patientId)))
+        throw forbidden(
+          `Task/${id} names no owner or role: it is for the patient's care team, and you are not on it`,
+        );
       const next: Task = {
         ...task,
         owner: { reference: me },

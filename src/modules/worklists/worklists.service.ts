@@ -8,6 +8,7 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { Role } from '../../access/access-context.js';
 import {
+  careTeamPatientsOf,
   type Grants,
   reachFor,
   relatedKinds,
@@ -134,9 +135,7 @@ function visibleRows(
   now: number,
 ): { from: RawBuilder<unknown>; onTeam: RawBuilder<unknown> } {
   const visible = visibilityCondition(grants, 'Task', 'w', now);
-  const principals = grants.principals.length ? grants.principals : ['-'];
-  const teamPatients = sql`select a.patient_id from access_relationships a where a.principal in (${sql.join(principals)}) and a.kind = 'care-team' and ${activeNow(now)}`;
-  const onTeam = sql`w.patient_id in (${teamPatients})`;
+  const onTeam = sql`w.patient_id in (${careTeamPatientsOf(grants.principals, now)})`;
   if (reachFor(grants, 'Task', 'read') !== 'related' || grants.principals.length === 0)
     return { from: sql`worklist_items w where ${visible}`, onTeam };
   const relationships = sql`access_relationships a where a.principal in (${sql.join(grants.principals)}) and a.kind in (${sql.join(relatedKinds)}) and ${activeNow(now)}`;
