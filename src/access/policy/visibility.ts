@@ -162,7 +162,12 @@ export function teamsOf(principals: string[], now: number): RawBuilder<unknown> 
  */
 export function careTeamPatientsOf(principals: string[], now: number): RawBuilder<unknown> {
   const who = principals.length ? principals : ['-'];
-  return sql`select a.patient_id from access_relationships a where a.principal in (${sql.join(who)}) and a.kind = 'care-team' and (a.starts_ms is null or a.starts_ms <= ${now}) and (a.expires_ms is null or a.expires_ms > ${now})`;
+  return sql`select a.patient_id from access_relationships a where a.principal in (${sql.join(who)}) and a.kind = 'care-team' and ${relationshipInForce(now)}`;
+}
+
+/** Whether the access_relationships row `a` is in force at `now`. */
+export function relationshipInForce(now: number): RawBuilder<unknown> {
+  return sql`(a.starts_ms is null or a.starts_ms <= ${now}) and (a.expires_ms is null or a.expires_ms > ${now})`;
 }
 
 function patientsOf(principals: string[], kinds: string[], now: number): RawBuilder<unknown> {

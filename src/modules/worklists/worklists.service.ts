@@ -12,6 +12,7 @@ import {
   type Grants,
   reachFor,
   relatedKinds,
+  relationshipInForce,
   teamsOf,
   visibilityCondition,
 } from '../../access/policy/visibility.js';
@@ -64,10 +65,6 @@ export interface WorklistPage {
   items: WorklistItem[];
   counts: Record<View, number>;
   next?: string;
-}
-
-function activeNow(now: number): RawBuilder<unknown> {
-  return sql`(a.starts_ms is null or a.starts_ms <= ${now}) and (a.expires_ms is null or a.expires_ms > ${now})`;
 }
 
 /**
@@ -138,7 +135,7 @@ function visibleRows(
   const onTeam = sql`w.patient_id in (${careTeamPatientsOf(grants.principals, now)})`;
   if (reachFor(grants, 'Task', 'read') !== 'related' || grants.principals.length === 0)
     return { from: sql`worklist_items w where ${visible}`, onTeam };
-  const relationships = sql`access_relationships a where a.principal in (${sql.join(grants.principals)}) and a.kind in (${sql.join(relatedKinds)}) and ${activeNow(now)}`;
+  const relationships = sql`access_relationships a where a.principal in (${sql.join(grants.principals)}) and a.kind in (${sql.join(relatedKinds)}) and ${relationshipInForce(now)}`;
   if (dialect === 'sqlite') {
     // The related patients as a derived table, one row each with whether the user is on their care
     // team: the team flag then costs no lookup per row (about 15 % of the statement).
