@@ -2,7 +2,7 @@
  * `npm run bench:worklist`: the worklist at scale. Loads a synthetic population straight into the
  * tables the worklist reads — resources (Patients, Practitioners, CareTeams, RiskAssessments, Tasks
  * as minimal valid FHIR JSON), the care-team access relationships and team members, and the worklist projection, each
- * row derived by the same functions the write path uses (`deriveRelationships`, `teamMembers`, `worklistRow`) — then
+ * row derived by the same functions the write path uses (`deriveRelationships`, `teamMemberRows`, `worklistRow`) — then
  * starts the real app on a port (bench/worklist-server.ts: `careloop serve` without its recurring
  * jobs) and measures GET /api/worklist per view over HTTP as care
  * coordinators with realistic caseloads. Writes bench/results/<date>-worklist-<db>-<patients>.json.
@@ -34,7 +34,7 @@ import {
   deriveRelationships,
   relationshipColumns,
   teamMemberColumns,
-  teamMembers,
+  teamMemberRows,
 } from '../src/access/policy/relationships.js';
 import { openRuntime, type Runtime } from '../src/cli/runtime.js';
 import {
@@ -44,7 +44,7 @@ import {
   worklistRow,
 } from '../src/modules/worklists/worklist-projection.js';
 import { bulkInsert } from '../src/platform/bulk-insert.js';
-import type { WorklistItemTable } from '../src/platform/database-schema.js';
+import type { TeamMemberTable, WorklistItemTable } from '../src/platform/database-schema.js';
 import {
   benchDatabaseUrl,
   freePort,
@@ -124,7 +124,7 @@ async function load(runtime: Runtime): Promise<Record<string, unknown>> {
   let rid = 0;
   let resourceRows: Record<string, unknown>[] = [];
   let relationshipRows: Record<string, unknown>[] = [];
-  let memberRows: Record<string, unknown>[] = [];
+  let memberRows: TeamMemberTable[] = [];
   let worklistRows: WorklistItemTable[] = [];
   const flush = async (force = false) => {
     if (!force && resourceRows.length < 5000) return;
@@ -132,7 +132,7 @@ async function load(runtime: Runtime): Promise<Record<string, unknown>> {
       await bulkInsert(database, trx, 'resources', resourceColumns, resourceRows);
       await bulkInsert(database, trx, 'access_relationships', relationshipColumns, relationshipRows);
       await bulkInsert(database, trx, 'team_members', teamMemberColumns, memberRows);
-      await bulkInsert(database, trx, 'worklist_items', worklistColumns, worklistRows as never);
+      await bulkInsert(database, trx, 'worklist_items', worklistColumns, worklistRows);
     });
     resourceRows = [];
     relationshipRows = [];
@@ -252,8 +252,7 @@ async function load(runtime: Runtime): Promise<Record<string, unknown>> {
       ],
     };
     const teamRid = put(team, id);
-    for (const m of teamMembers(team))
-      memberRows.push({ ...m, team_ref: `CareTeam/${team.id}`, source_rid: teamRid });
+    memberRows.push(...teamMemberRows(team, teamRid));
     for (const r of deriveRelationships(team, id).relationships)
       relationshipRows.push({
         ...r,

@@ -22,9 +22,11 @@ export async function bulkInsert(
   ex: Executor,
   table: string,
   columns: Record<string, ColumnType>,
-  rows: Record<string, unknown>[],
+  rows: readonly object[],
 ): Promise<void> {
   if (rows.length === 0) return;
+  // Any row type (a table's interface has no index signature); read by column name.
+  const cells = rows as readonly Record<string, unknown>[];
   const names = Object.keys(columns);
   if (database.sqlite) {
     const cache = statements.get(database.sqlite) ?? new Map<string, Statement>();
@@ -38,13 +40,13 @@ export async function bulkInsert(
       cache.set(key, statement);
     }
     const values = new Array(names.length);
-    for (const row of rows) {
+    for (const row of cells) {
       for (let i = 0; i < names.length; i++) values[i] = row[names[i]!] ?? null;
       statement.run(values);
     }
     return;
   }
-  const arrays = names.map((name) => sql`${rows.map((r) => r[name] ?? null)}::${sql.raw(columns[name]!)}[]`);
+  const arrays = names.map((name) => sql`${cells.map((r) => r[name] ?? null)}::${sql.raw(columns[name]!)}[]`);
   await sql`insert into ${sql.table(table)} (${sql.join(names.map((n) => sql.ref(n)))}) select * from unnest(${sql.join(arrays)})`.execute(
     ex,
   );

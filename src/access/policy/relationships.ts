@@ -24,6 +24,7 @@ import type {
 } from 'fhir/r4.js';
 import { bulkInsert } from '../../platform/bulk-insert.js';
 import type { Database, Executor } from '../../platform/database.js';
+import type { TeamMemberTable } from '../../platform/database-schema.js';
 import { categoryOfLabel } from './access-facts.js';
 
 /** Relationship kinds derived from resources (the others come from workflows). */
@@ -96,6 +97,11 @@ export function teamMembers(team: CareTeam): TeamMember[] {
     });
   }
   return members;
+}
+
+/** The team_members rows of a CareTeam stored as `rid` (columns: `teamMemberColumns`). */
+export function teamMemberRows(team: CareTeam, rid: number): TeamMemberTable[] {
+  return teamMembers(team).map((m) => ({ ...m, team_ref: `CareTeam/${team.id}`, source_rid: rid }));
 }
 
 /** The relationships and consent decisions that `resource` (in `patientId`'s compartment) states. */
@@ -205,7 +211,7 @@ export async function syncRelationships(
   }
   const relationshipRows: Record<string, unknown>[] = [];
   const labelRows: Record<string, unknown>[] = [];
-  const memberRows: Record<string, unknown>[] = [];
+  const memberRows: TeamMemberTable[] = [];
   const created = now.toISOString();
   for (const w of relevant) {
     if (!w.resource) continue;
@@ -222,8 +228,7 @@ export async function syncRelationships(
       });
     for (const l of labels) labelRows.push({ ...l, source_rid: w.rid });
     if (w.resource.resourceType === 'CareTeam')
-      for (const m of teamMembers(w.resource as CareTeam))
-        memberRows.push({ ...m, team_ref: source_ref, source_rid: w.rid });
+      memberRows.push(...teamMemberRows(w.resource as CareTeam, w.rid));
   }
   await bulkInsert(database, ex, 'access_relationships', relationshipColumns, relationshipRows);
   await bulkInsert(database, ex, 'consent_labels', consentLabelColumns, labelRows);

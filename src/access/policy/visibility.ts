@@ -142,8 +142,13 @@ function scopeAllows(scope: string, resourceType: string, action: Action): boole
   return m[2] === '*' || (action === 'read' ? m[2] === 'read' : m[2] === 'write');
 }
 
-function active(now: number): RawBuilder<unknown> {
-  return sql`(starts_ms is null or starts_ms <= ${now}) and (expires_ms is null or expires_ms > ${now})`;
+/**
+ * Whether a row with a period (`starts_ms`, `expires_ms`: relationships, consent decisions, team
+ * members) is in force at `now`; `alias` qualifies the columns when the statement names the table.
+ */
+export function inForce(now: number, alias?: 'a'): RawBuilder<unknown> {
+  const at = sql.raw(alias ? `${alias}.` : '');
+  return sql`(${at}starts_ms is null or ${at}starts_ms <= ${now}) and (${at}expires_ms is null or ${at}expires_ms > ${now})`;
 }
 
 /**
@@ -153,7 +158,7 @@ function active(now: number): RawBuilder<unknown> {
  */
 export function teamsOf(principals: string[], now: number): RawBuilder<unknown> {
   if (principals.length === 0) return sql`select null where 1 = 0`;
-  return sql`select team_ref from team_members where principal in (${sql.join(principals)}) and ${active(now)}`;
+  return sql`select team_ref from team_members where principal in (${sql.join(principals)}) and ${inForce(now)}`;
 }
 
 /**
@@ -162,17 +167,12 @@ export function teamsOf(principals: string[], now: number): RawBuilder<unknown> 
  */
 export function careTeamPatientsOf(principals: string[], now: number): RawBuilder<unknown> {
   const who = principals.length ? principals : ['-'];
-  return sql`select a.patient_id from access_relationships a where a.principal in (${sql.join(who)}) and a.kind = 'care-team' and ${relationshipInForce(now)}`;
-}
-
-/** Whether the access_relationships row `a` is in force at `now`. */
-export function relationshipInForce(now: number): RawBuilder<unknown> {
-  return sql`(a.starts_ms is null or a.starts_ms <= ${now}) and (a.expires_ms is null or a.expires_ms > ${now})`;
+  return sql`select a.patient_id from access_relationships a where a.principal in (${sql.join(who)}) and a.kind = 'care-team' and ${inForce(now, 'a')}`;
 }
 
 function patientsOf(principals: string[], kinds: string[], now: number): RawBuilder<unknown> {
   if (principals.length === 0) return sql`select null where 1 = 0`;
-  return sql`select patient_id from access_relationships where principal in (${sql.join(principals)}) and kind in (${sql.join(kinds)}) and ${active(now)}`;
+  return sql`select patient_id from access_relationships where principal in (${sql.join(principals)}) and kind in (${sql.join(kinds)}) and ${inForce(now)}`;
 }
 
 /**
@@ -210,7 +210,7 @@ export function visibilityCondition(
           : sql`1 = 0`;
       break;
     case 'referrals': {
-      const referrals = sql`select source_rid from access_relationships where principal in (${sql.join(grants.organizations.length ? grants.organizations : ['-'])}) and kind = 'referral' and ${active(now)}`;
+      const referrals = sql`select source_rid from access_relationships where principal in (${sql.join(grants.organizations.length ? grants.organizations : ['-'])}) and kind = 'referral' and ${inForce(now)}`;
       if (resourceType === 'Patient')
         condition = sql`${patient} in (${patientsOf(grants.organizations, ['referral'], now)})`;
       else if (resourceType === 'Task' || resourceType === 'ServiceRequest')
@@ -237,7 +237,7 @@ function sensitivityCondition(grants: Grants, alias: string, now: number, reach:
     const present = sql`${sensitivity} like ${`% ${category} %`}`;
     if (!allowed.includes(category)) return sql`not (${present})`;
     const decided = (decision: string) =>
-      sql`select patient_id from consent_labels where label = ${category} and decision = ${decision} and ${active(now)}`;
+      sql`select patient_id from consent_labels where label = ${category} and decision = ${decision} and ${inForce(now)}`;
     const permitted = consentRequired.includes(category)
       ? sql`${patient} in (${decided('permit')})`
       : sql`${patient} not in (${decided('deny')})`;
@@ -307,7 +307,7 @@ export async function assertMayWrite(
       : (
           await sql<{
             patient_id: string;
-          }>`select distinct patient_id from access_relationships where patient_id in (${sql.join(patients)}) and principal in (${sql.join(principals)}) and kind in (${sql.join(kinds)}) and ${active(now)}`.execute(
+          }>`select distinct patient_id from access_relationships where patient_id in (${sql.join(patients)}) and principal in (${sql.join(principals)}) and kind in (${sql.join(kinds)}) and ${inForce(now)}`.execute(
             ex,
           )
         ).rows.map((r) => r.patient_id),
@@ -335,7 +335,7 @@ export async function assertRelatedNow(
 ): Promise<void> {
   if (grants.principals.length === 0) throw forbidden('you may register only patients attributed to you');
   const row =
-    await sql`select 1 as one from access_relationships where patient_id = ${patientId} and principal in (${sql.join(grants.principals)}) and kind in (${sql.join(relatedKinds)}) and ${active(now)}`.execute(
+    await sql`select 1 as one from access_relationships where patient_id = ${patientId} and principal in (${sql.join(grants.principals)}) and kind in (${sql.join(relatedKinds)}) and ${inForce(now)}`.execute(
       ex,
     );
   if (row.rows.length === 0)

@@ -212,7 +212,7 @@ export async function loadPatientFacts(
 async function insertRows(ex: Executor, database: Database | undefined, rows: WorklistItemTable[]) {
   if (rows.length === 0) return;
   if (database) {
-    await bulkInsert(database, ex, 'worklist_items', worklistColumns, rows as never);
+    await bulkInsert(database, ex, 'worklist_items', worklistColumns, rows);
     return;
   }
   await chunks(rows, async (chunk) => {

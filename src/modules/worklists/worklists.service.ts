@@ -10,9 +10,9 @@ import type { Role } from '../../access/access-context.js';
 import {
   careTeamPatientsOf,
   type Grants,
+  inForce,
   reachFor,
   relatedKinds,
-  relationshipInForce,
   teamsOf,
   visibilityCondition,
 } from '../../access/policy/visibility.js';
@@ -135,7 +135,7 @@ function visibleRows(
   const onTeam = sql`w.patient_id in (${careTeamPatientsOf(grants.principals, now)})`;
   if (reachFor(grants, 'Task', 'read') !== 'related' || grants.principals.length === 0)
     return { from: sql`worklist_items w where ${visible}`, onTeam };
-  const relationships = sql`access_relationships a where a.principal in (${sql.join(grants.principals)}) and a.kind in (${sql.join(relatedKinds)}) and ${relationshipInForce(now)}`;
+  const relationships = sql`access_relationships a where a.principal in (${sql.join(grants.principals)}) and a.kind in (${sql.join(relatedKinds)}) and ${inForce(now, 'a')}`;
   if (dialect === 'sqlite') {
     // The related patients as a derived table, one row each with whether the user is on their care
     // team: the team flag then costs no lookup per row (about 15 % of the statement).

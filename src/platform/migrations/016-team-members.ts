@@ -9,7 +9,7 @@
  */
 import type { CareTeam } from 'fhir/r4.js';
 import { type Kysely, sql } from 'kysely';
-import { teamMembers } from '../../access/policy/relationships.js';
+import { teamMemberRows } from '../../access/policy/relationships.js';
 import type { Dialect } from '../database.js';
 import type { DB } from '../database-schema.js';
 
@@ -47,10 +47,7 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
       .limit(200)
       .execute();
     if (teams.length === 0) return;
-    const rows = teams.flatMap((t) => {
-      const team = JSON.parse(t.content) as CareTeam;
-      return teamMembers(team).map((m) => ({ ...m, team_ref: `CareTeam/${team.id}`, source_rid: t.rid }));
-    });
+    const rows = teams.flatMap((t) => teamMemberRows(JSON.parse(t.content) as CareTeam, Number(t.rid)));
     // In statements of at most 500 rows (five parameters each: well within either database's limit).
     for (let i = 0; i < rows.length; i += 500)
       await k
