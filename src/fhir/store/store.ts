@@ -24,6 +24,7 @@ import type { Database, Executor } from '../../platform/database.js';
 import { isResourceType } from '../definitions.js';
 import { badRequest, FhirError, gone, notFound, preconditionFailed, unprocessable } from '../outcome.js';
 import { applyFhirPatch, applyJsonPatch, PatchError } from '../patch/apply-patch.js';
+import { patientCompartmentScope } from '../search/compartment.js';
 import type { AccessFilter } from '../search/criteria-sql.js';
 import { indexRows } from '../search/index-rows.js';
 import { type ParsedSearch, parseSearch } from '../search/parse.js';
@@ -672,17 +673,29 @@ export class ResourceStore {
   /**
    * Runs a search for `resourceType` and returns a searchset Bundle: only what the context may see,
    * filtered inside the query (so totals and paging count only that) and in `_include`/`_revinclude`.
+   * With `compartment`, a compartment search (`GET /fhir/Patient/{id}/{type}`): only what the patient
+   * compartment's parameters link to that patient, who must be visible to the context (else 404, as a
+   * missing patient).
    */
-  async search(resourceType: string, query: Query, baseUrl: string): Promise<Bundle> {
+  async search(
+    resourceType: string,
+    query: Query,
+    baseUrl: string,
+    compartment?: { patientId: string },
+  ): Promise<Bundle> {
     assertType(resourceType);
+    const scope = compartment && patientCompartmentScope(resourceType, compartment.patientId);
+    const patient = scope ? [`Patient/${scope.patientId}`] : [];
     // The audit names the parameters searched, never their values (names, birth dates, identifiers).
-    const detail = `${resourceType}?${[...new Set(query.map(([k]) => k))].join(',')}`;
+    const detail = `${scope ? `${patient[0]}/` : ''}${resourceType}?${[...new Set(query.map(([k]) => k))].join(',')}`;
     return this.audited(
       'search',
       async (store) => {
         const parsed = store.parse(resourceType, query);
         if (store.restricted && reachFor(await store.grants(), resourceType, 'read') === 'none')
           throw forbidden(`your role (${store.context.role}) may not read ${resourceType} resources`);
+        // Out of reach answers exactly as missing (read's 404); a deleted patient answers 410 as a read.
+        if (scope) await store.read('Patient', scope.patientId);
         const bundle = await runSearch(store.ex, parsed, {
           baseUrl,
           now: store.options.clock.now(),
@@ -690,6 +703,7 @@ export class ResourceStore {
           access: store.restricted ? await store.access(resourceType, 'r') : undefined,
           chainAccess: await store.chainFilter(),
           filterIncluded: store.restricted ? (resources) => store.filterVisible(resources) : undefined,
+          compartment: scope,
         });
         if (store.restricted) {
           const grants = await store.grants();
@@ -698,10 +712,13 @@ export class ResourceStore {
         return bundle;
       },
       (bundle) => ({
-        resources: (bundle.entry ?? []).map((e) => `${e.resource!.resourceType}/${e.resource!.id}`),
+        resources: [
+          ...patient,
+          ...(bundle.entry ?? []).map((e) => `${e.resource!.resourceType}/${e.resource!.id}`),
+        ],
         detail,
       }),
-      { detail },
+      { resources: patient, detail },
     );
   }
 
