@@ -54,6 +54,9 @@ async function everything(
   let resources = await store.filterVisible(await loadResourcesByRid(ex, rids));
   if (since !== undefined)
     resources = resources.filter((r) => Date.parse(r.meta?.lastUpdated ?? '') >= since);
+  // Shaped for the user before references are followed (a Patient linked to this one, seen through a
+  // referral, is trimmed, and its general practitioner is neither shown nor fetched).
+  resources = await Promise.all(resources.map((r) => store.present(r)));
 
   // One hop out to the shared resources the record refers to, so the bundle reads on its own.
   const shared = new Set([

@@ -18,6 +18,7 @@ import {
   reachFor,
   resolveGrants,
   visibilityCondition,
+  visibleElements,
 } from '../../access/policy/visibility.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Database, Executor } from '../../platform/database.js';
@@ -28,6 +29,7 @@ import { patientCompartmentScope } from '../search/compartment.js';
 import type { AccessFilter } from '../search/criteria-sql.js';
 import { indexRows } from '../search/index-rows.js';
 import { type ParsedSearch, parseSearch } from '../search/parse.js';
+import { assertSearchesVisibleElements } from '../search/readable-params.js';
 import { matchCondition, runSearch } from '../search/search.js';
 import { validateFhirResource } from '../validation/validate-resource.js';
 import { forEachTypeChunk } from './resource-keys.js';
@@ -312,7 +314,7 @@ export class ResourceStore {
   }
 
   /** Shapes a resource for the context (community organizations see a trimmed Patient). */
-  private async present(resource: Resource): Promise<Resource> {
+  async present(resource: Resource): Promise<Resource> {
     return this.restricted ? presentFor(await this.grants(), resource) : resource;
   }
 
@@ -694,6 +696,7 @@ export class ResourceStore {
         const parsed = store.parse(resourceType, query);
         if (store.restricted && reachFor(await store.grants(), resourceType, 'read') === 'none')
           throw forbidden(`your role (${store.context.role}) may not read ${resourceType} resources`);
+        await store.assertSearchable(parsed, scope?.params);
         // Out of reach answers exactly as missing (read's 404); a deleted patient answers 410 as a read.
         if (scope) await store.read('Patient', scope.patientId);
         const bundle = await runSearch(store.ex, parsed, {
@@ -722,6 +725,16 @@ export class ResourceStore {
     );
   }
 
+  /**
+   * Refuses (403) a search that reads an element the context does not see, in any of its parts:
+   * a community organization sees a trimmed Patient and may search only on what it sees.
+   */
+  private async assertSearchable(parsed: ParsedSearch, compartmentParams?: string[]): Promise<void> {
+    if (!this.restricted) return;
+    const grants = await this.grants();
+    assertSearchesVisibleElements(parsed, (type) => visibleElements(grants, type), compartmentParams);
+  }
+
   /** Parses a search with this store's paging limits. */
   parse(resourceType: string, query: Query): ParsedSearch {
     return parseSearch(resourceType, query, {
@@ -741,7 +754,9 @@ export class ResourceStore {
       'search',
       async (store) => {
         const parsed = store.parse(resourceType, query);
-        // A conditional operation matches only what the context may see, chains included.
+        // A conditional operation matches only what the context may see, chains included, and only
+        // on what it sees: whether a match exists answers a guess as well as a search does.
+        await store.assertSearchable(parsed);
         const access = await store.access(resourceType, 'r');
         const where = matchCondition(
           parsed,
