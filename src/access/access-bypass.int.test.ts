@@ -3,7 +3,7 @@
  * secure behaviour, and where it helps, that the same request does reach the data for someone allowed
  * to see it, so a test cannot pass merely because the query matches nothing.
  */
-import type { Bundle, OperationOutcome, Patient } from 'fhir/r4.js';
+import type { Bundle, OperationOutcome, Patient, Task } from 'fhir/r4.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildCareTeam,
@@ -306,6 +306,218 @@ describe.each(databaseTargets)('access-control bypasses stay closed ($name)', ({
       expect(assign.json().error.message).toBe(denied);
     },
   );
+
+  describe('search over trimmed elements', () => {
+    // Community-organization staff see a referred Patient without identifier, generalPractitioner,
+    // managingOrganization or link; a search through any of them would confirm a guess at its value.
+    let food: string;
+    const asFood = (method: 'GET' | 'POST' | 'PUT', url: string, payload?: object, headers = {}) =>
+      t.app.inject({
+        method,
+        url,
+        ...(payload ? { payload } : {}),
+        headers: { authorization: food, 'content-type': 'application/fhir+json', ...headers },
+      });
+    /** Asserts a 403 whose OperationOutcome names `expression` and the hidden element. */
+    const refused = async (
+      response: Awaited<ReturnType<typeof asFood>>,
+      expression: string,
+      element: string,
+    ) => {
+      expect(response.statusCode, response.body).toBe(403);
+      const issue = (response.json() as OperationOutcome).issue[0]!;
+      expect(issue.code).toBe('forbidden');
+      expect(issue.expression).toEqual([expression]);
+      expect(issue.diagnostics).toContain(element);
+    };
+    const referral = (id: string, patient: string): Task => ({
+      resourceType: 'Task',
+      id,
+      status: 'requested',
+      intent: 'order',
+      for: { reference: `Patient/${patient}` },
+      owner: { reference: 'Organization/org-food' },
+    });
+
+    beforeAll(async () => {
+      if (!available) return;
+      const s = t.store;
+      await s.update('Organization', 'org-food', {
+        resourceType: 'Organization',
+        id: 'org-food',
+        name: 'Food bank',
+      });
+      await s.update('Organization', 'org-clinic', {
+        resourceType: 'Organization',
+        id: 'org-clinic',
+        name: 'Clinic',
+      });
+      await s.update('PractitionerRole', 'role-food', {
+        resourceType: 'PractitionerRole',
+        id: 'role-food',
+        organization: { reference: 'Organization/org-food' },
+      });
+      // Two referred patients; R2 is linked to R and has a general practitioner of its own.
+      await s.update('Patient', 'R', {
+        ...buildPatient({
+          identifier: [{ system: 'urn:mrn', value: 'MRN-R' }],
+          name: [{ family: 'Referred', given: ['Rita'] }],
+          generalPractitioner: [{ reference: 'Practitioner/pr-physician' }],
+          managingOrganization: { reference: 'Organization/org-clinic' },
+        }),
+        id: 'R',
+      });
+      await s.update('Patient', 'R2', {
+        ...buildPatient({
+          identifier: [{ system: 'urn:mrn', value: 'MRN-R2' }],
+          generalPractitioner: [{ reference: 'Practitioner/pr-physician2' }],
+          link: [{ other: { reference: 'Patient/R' }, type: 'seealso' }],
+        }),
+        id: 'R2',
+      });
+      await s.update('Task', 'ref-R', referral('ref-R', 'R'));
+      await s.update('Task', 'ref-R2', referral('ref-R2', 'R2'));
+      food = (
+        await bearerFor(t.db.database, {
+          role: 'community-organization',
+          resource: 'PractitionerRole/role-food',
+          clock: t.clock,
+        })
+      ).authorization;
+    });
+
+    /** Each GET as the organization answers 403 naming `expression` and the hidden element. */
+    const refusesAll = async (cases: [url: string, expression: string, element: string][]) => {
+      for (const [url, expression, element] of cases)
+        await refused(await asFood('GET', url), expression, element);
+    };
+
+    it.runIf(available)(
+      'a search on an element the role does not see is refused naming the parameter, while one on what it sees answers',
+      async () => {
+        expect((await asFood('GET', '/fhir/Patient?name=Referred')).json().total).toBe(1);
+        expect(await total('integration', '/fhir/Patient?identifier=urn:mrn|MRN-R')).toBe(1);
+        await refusesAll([
+          ['/fhir/Patient?identifier=urn:mrn|MRN-R', 'identifier', 'Patient.identifier'],
+          [
+            '/fhir/Patient?general-practitioner=Practitioner/pr-physician',
+            'general-practitioner',
+            'Patient.generalPractitioner',
+          ],
+          [
+            '/fhir/Patient?organization=Organization/org-clinic',
+            'organization',
+            'Patient.managingOrganization',
+          ],
+          ['/fhir/Patient?identifier:missing=false', 'identifier:missing', 'Patient.identifier'],
+          ['/fhir/Patient?active=true', 'active', 'Patient.active'],
+        ]);
+        // The form post is the same search.
+        const post = (payload: string) =>
+          t.app.inject({
+            method: 'POST',
+            url: '/fhir/Patient/_search',
+            payload,
+            headers: { authorization: food, 'content-type': 'application/x-www-form-urlencoded' },
+          });
+        expect((await post('name=Referred')).json().total).toBe(1);
+        await refused(await post('identifier=MRN-R'), 'identifier', 'Patient.identifier');
+      },
+    );
+
+    it.runIf(available)(
+      'chains, _sort, _include and _revinclude through a hidden element are refused; _has is not supported for anyone',
+      async () => {
+        expect(await total('integration', '/fhir/Task?patient.identifier=MRN-R')).toBe(1);
+        expect((await asFood('GET', '/fhir/Task?patient.name=Referred')).json().total).toBe(1);
+        // Whose general practitioner is pr-physician: the reverse include would name the patient.
+        const reverse = '/fhir/Practitioner?_id=pr-physician&_revinclude=Patient:general-practitioner';
+        expect(((await get('integration', reverse)).json() as Bundle).entry).toHaveLength(2);
+        await refusesAll([
+          ['/fhir/Task?patient.identifier=MRN-R', 'patient.identifier', 'Patient.identifier'],
+          [
+            '/fhir/Task?subject:Patient.organization=Organization/org-clinic',
+            'subject:Patient.organization',
+            'Patient.managingOrganization',
+          ],
+          [
+            '/fhir/Patient?general-practitioner.name=Doe-pr-physician',
+            'general-practitioner.name',
+            'Patient.generalPractitioner',
+          ],
+          ['/fhir/Patient?name=Referred&_sort=identifier', '_sort', 'Patient.identifier'],
+          [
+            '/fhir/Patient?name=Referred&_include=Patient:general-practitioner',
+            '_include',
+            'Patient.generalPractitioner',
+          ],
+          [reverse, '_revinclude', 'Patient.generalPractitioner'],
+        ]);
+        expect((await asFood('GET', '/fhir/Patient?_has:Task:patient:status=requested')).statusCode).toBe(
+          400,
+        );
+      },
+    );
+
+    it.runIf(available)(
+      'a compartment search through a hidden element (Patient/{id}/Patient goes through Patient.link) is refused; through what the role sees it answers',
+      async () => {
+        expect(await total('integration', '/fhir/Patient/R/Patient')).toBe(1);
+        await refused(await asFood('GET', '/fhir/Patient/R/Patient'), 'link', 'Patient.link');
+        expect((await asFood('GET', '/fhir/Patient/R/Task')).json().total).toBe(1);
+      },
+    );
+
+    it.runIf(available)(
+      'conditional create, conditional update and conditional references match only on what the role sees',
+      async () => {
+        // Before the fix a match answered 200 with the referral, no match 403: an answer to the guess.
+        const create = await asFood('POST', '/fhir/Task', referral('x', 'R'), {
+          'if-none-exist': 'Task?patient.identifier=MRN-R',
+        });
+        await refused(create, 'patient.identifier', 'Patient.identifier');
+        await refused(
+          await asFood('PUT', '/fhir/Task?patient.identifier=MRN-R', {
+            ...referral('ref-R', 'R'),
+            status: 'accepted',
+          }),
+          'patient.identifier',
+          'Patient.identifier',
+        );
+        const accepted: Task = {
+          ...referral('ref-R', 'R'),
+          status: 'accepted',
+          for: { reference: 'Patient?identifier=MRN-R' },
+        };
+        const bundle: Bundle = {
+          resourceType: 'Bundle',
+          type: 'transaction',
+          entry: [{ request: { method: 'PUT', url: 'Task/ref-R' }, resource: accepted }],
+        };
+        await refused(await asFood('POST', '/fhir', bundle), 'identifier', 'Patient.identifier');
+        expect(((await get('integration', '/fhir/Task/ref-R')).json() as { status: string }).status).toBe(
+          'requested',
+        );
+      },
+    );
+
+    it.runIf(available)(
+      '$everything trims a linked patient as a read does, and does not follow its general practitioner',
+      async () => {
+        const everything = (await asFood('GET', '/fhir/Patient/R/$everything')).json() as Bundle;
+        const linked = everything.entry?.find((e) => e.resource?.id === 'R2')?.resource as
+          | Patient
+          | undefined;
+        expect(linked).toBeDefined();
+        expect(linked!.identifier).toBeUndefined();
+        expect(linked!.generalPractitioner).toBeUndefined();
+        expect(linked!.link).toBeUndefined();
+        const keys = everything.entry!.map((e) => `${e.resource!.resourceType}/${e.resource!.id}`);
+        expect(keys).not.toContain('Practitioner/pr-physician2');
+        expect(keys).not.toContain('Practitioner/pr-physician');
+      },
+    );
+  });
 
   // Last: it moves the app's clock past the grant's expiry.
   it.runIf(available)(

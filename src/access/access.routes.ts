@@ -4,7 +4,7 @@
  * explicit assignments. Handlers parse, call the service, and present.
  */
 
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Patient } from 'fhir/r4.js';
 import { z } from 'zod';
 import { badRequest, notFound } from '../fhir/outcome.js';
@@ -105,24 +105,31 @@ export async function accessRoutes(app: FastifyInstance, options: AccessRoutesOp
     },
   );
 
-  // The trail as FHIR AuditEvent (read-only), for auditors. Static paths win over /fhir/:type.
+  // The trail as FHIR AuditEvent (read-only), for auditors. Static paths win over /fhir/:type, and
+  // over compartment search (/fhir/Patient/{id}/{type}): a patient's AuditEvents are their trail.
+  const auditEventSearch = async (request: FastifyRequest, reply: FastifyReply, patient?: string) => {
+    const q = request.query as Record<string, string | undefined>;
+    const query = parse(auditQuery, {
+      patient: patient ?? q.patient?.replace(/^Patient\//, ''),
+      actor: q.agent,
+      action: q.subtype,
+      since: q.date?.replace(/^ge/, ''),
+      before: q._before,
+      limit: q._count,
+    });
+    await recordAuditRead(request, 'AuditEvent search', query.patient);
+    const base = `${request.protocol}://${request.host}/fhir`;
+    return reply.type(FHIR_JSON).send(await auditEventBundle(database.db, query, base));
+  };
   app.get(
     '/fhir/AuditEvent',
     { schema: { tags: ['FHIR R4'], summary: 'AuditEvent search (audit trail)' }, ...auditors },
-    async (request, reply) => {
-      const q = request.query as Record<string, string | undefined>;
-      const query = parse(auditQuery, {
-        patient: q.patient?.replace(/^Patient\//, ''),
-        actor: q.agent,
-        action: q.subtype,
-        since: q.date?.replace(/^ge/, ''),
-        before: q._before,
-        limit: q._count,
-      });
-      await recordAuditRead(request, 'AuditEvent search', query.patient);
-      const base = `${request.protocol}://${request.host}/fhir`;
-      return reply.type(FHIR_JSON).send(await auditEventBundle(database.db, query, base));
-    },
+    (request, reply) => auditEventSearch(request, reply),
+  );
+  app.get<{ Params: { id: string } }>(
+    '/fhir/Patient/:id/AuditEvent',
+    { schema: { tags: ['FHIR R4'], summary: "A patient's AuditEvents (audit trail)" }, ...auditors },
+    (request, reply) => auditEventSearch(request, reply, request.params.id),
   );
 
   app.get<{ Params: { id: string } }>(

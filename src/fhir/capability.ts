@@ -5,6 +5,7 @@
  */
 import type { CapabilityStatement, CapabilityStatementRestResource } from 'fhir/r4.js';
 import { fhirResourceTypes } from './definitions.js';
+import { patientCompartmentUrl } from './search/compartment.js';
 import { indexedParams } from './search/index-rows.js';
 
 const interactions: CapabilityStatementRestResource['interaction'] = [
@@ -93,7 +94,9 @@ export function capabilityStatement(options: {
       {
         mode: 'server',
         documentation:
-          'Search supports the modifiers :missing, :not (token), :exact, :contains (string), :identifier and :[type] (reference), :below (uri); prefixes eq ne gt lt ge le sa eb ap; one level of chaining; _include, _revinclude, _sort, _count, _summary, _elements, _total.',
+          'Search supports the modifiers :missing, :not (token), :exact, :contains (string), :identifier and :[type] (reference), :below (uri); prefixes eq ne gt lt ge le sa eb ap; one level of chaining; _include, _revinclude, _sort, _count, _summary, _elements, _total. Compartment search: GET Patient/{id}/{type} (and POST Patient/{id}/{type}/_search) for every type of the Patient compartment.',
+        // Compartment search is offered for this one (R4 CapabilityStatement.rest.compartment).
+        compartment: [patientCompartmentUrl],
         resource,
         interaction: [{ code: 'transaction' }, { code: 'batch' }, { code: 'history-system' }],
         searchParam: [

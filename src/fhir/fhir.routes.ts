@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Bundle, Resource } from 'fhir/r4.js';
 import { requireUser } from '../access/identity/authenticate.js';
 import { capabilityStatement } from './capability.js';
-import { badRequest, operationOutcome } from './outcome.js';
+import { badRequest, notFound, notSupported, operationOutcome } from './outcome.js';
 import { parseEtag, processBundle } from './store/bundle.js';
 import { patientEverything } from './store/everything.js';
 import type { Query, ResourceStore, SaveResult } from './store/store.js';
@@ -84,14 +84,8 @@ export async function fhirRoutes(app: FastifyInstance, options: FhirRoutesOption
   app.post<{ Params: { type: string } }>(
     '/:type/_search',
     { schema: { tags, summary: 'Search (form post)' } },
-    async (request, reply) => {
-      const form = typeof request.body === 'string' ? parseQueryString(request.body) : [];
-      return send(
-        reply,
-        200,
-        await as(request).search(request.params.type, [...queryPairs(request.url), ...form], base(request)),
-      );
-    },
+    async (request, reply) =>
+      send(reply, 200, await as(request).search(request.params.type, postedQuery(request), base(request))),
   );
 
   app.post<{ Params: { type: string } }>(
@@ -211,6 +205,30 @@ export async function fhirRoutes(app: FastifyInstance, options: FhirRoutesOption
     },
   );
 
+  // Compartment search (R4 http.html#search, compartmentdefinition.html): `Patient/{id}/{type}`. Static
+  // segments win (`_history`, `$everything`), so these see only a type in the third place.
+  app.get<{ Params: CompartmentParams }>(
+    '/:type/:id/:target',
+    { schema: { tags, summary: 'Compartment search' } },
+    async (request, reply) =>
+      send(
+        reply,
+        200,
+        await compartmentSearch(as(request), request.params, queryPairs(request.url), base(request)),
+      ),
+  );
+
+  app.post<{ Params: CompartmentParams }>(
+    '/:type/:id/:target/_search',
+    { schema: { tags, summary: 'Compartment search (form post)' } },
+    async (request, reply) =>
+      send(
+        reply,
+        200,
+        await compartmentSearch(as(request), request.params, postedQuery(request), base(request)),
+      ),
+  );
+
   app.get<{ Params: { id: string } }>(
     '/Patient/:id/$everything',
     { schema: { tags, summary: 'Patient $everything' } },
@@ -229,6 +247,31 @@ export async function fhirRoutes(app: FastifyInstance, options: FhirRoutesOption
       );
     },
   );
+}
+
+/** A `_search` form post's query: the URL's parameters and the form body's (R4 http.html#search). */
+function postedQuery(request: FastifyRequest): Query {
+  const form = typeof request.body === 'string' ? parseQueryString(request.body) : [];
+  return [...queryPairs(request.url), ...form];
+}
+
+interface CompartmentParams {
+  type: string;
+  id: string;
+  target: string;
+}
+
+/** `GET /fhir/Patient/{id}/{type}`: the Patient compartment is the one CareLoop defines searches for. */
+function compartmentSearch(store: ResourceStore, params: CompartmentParams, query: Query, baseUrl: string) {
+  if (params.type !== 'Patient')
+    throw notFound(
+      `compartment search is supported for the Patient compartment only, not ${params.type}/${params.id}/${params.target}`,
+    );
+  if (params.target === '*')
+    throw notSupported(
+      `Patient/${params.id}/* (every type of the compartment) is not supported; name a type, or use Patient/${params.id}/$everything`,
+    );
+  return store.search(params.target, query, baseUrl, { patientId: params.id });
 }
 
 function send(reply: FastifyReply, status: number, body: Resource | Bundle) {

@@ -6,7 +6,7 @@
  * - its sensitive-record labels (meta.security codes from HL7 v3 ActCode and Confidentiality).
  */
 import type { Resource } from 'fhir/r4.js';
-import { patientCompartment } from '../../fhir/store/everything.js';
+import { patientCompartment } from '../../fhir/search/compartment.js';
 
 /**
  * Sensitive-record categories and the meta.security codes that put a record in them. Sources: HL7 v3

@@ -15,6 +15,7 @@
  *   demographics of their patients (name, birth date, gender, contact details, language);
  * - `none`.
  */
+import { searchableOn } from '../../fhir/search/readable-params.js';
 import type { Role } from '../access-context.js';
 import type { SensitiveCategory } from './access-facts.js';
 import { type ResourceGroup, resourceGroups } from './resource-groups.js';
@@ -156,6 +157,16 @@ export const permissionMatrix: Record<Role, Record<ResourceGroup, Cell>> = {
 };
 
 /**
+ * What a role with `referrals` reach sees of these types: only the listed elements (with resourceType,
+ * id and meta), the minimum a referral needs to reach the person. Other types it reaches it sees
+ * whole. The same table decides what the role may search on: a search parameter that reads any other
+ * element is refused (docs/security.md lists both).
+ */
+export const referralElements: Readonly<Record<string, readonly string[]>> = {
+  Patient: ['name', 'birthDate', 'gender', 'telecom', 'address', 'communication'],
+};
+
+/**
  * Sensitive categories each role may see at all (the patient's Consent then decides, see below).
  * Patients see their whole record; caregivers and community organizations see no sensitive record.
  */
@@ -269,4 +280,14 @@ export function renderSensitiveAccess(): string {
     ([role, allowed]) => `| ${role} | ${cats.map((c) => (allowed.includes(c) ? 'yes' : '—')).join(' | ')} |`,
   );
   return [header, rule, ...rows].join('\n');
+}
+
+/** What `referrals` reach sees of each trimmed type and which search parameters it may use on it, for docs/security.md. */
+export function renderReferralElements(): string {
+  return Object.entries(referralElements)
+    .map(([type, elements]) => {
+      const visible = new Set(['resourceType', 'id', 'meta', ...elements]);
+      return `- ${type}: sees ${['id', 'meta', ...elements].join(', ')}; may search on ${searchableOn(type, visible).join(', ')}.`;
+    })
+    .join('\n');
 }

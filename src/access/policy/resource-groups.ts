@@ -3,7 +3,7 @@
  * so a new type is governed the moment it is stored. Types in the patient compartment that are not
  * listed count as clinical; types outside it that are not listed count as directory data.
  */
-import { patientCompartment } from '../../fhir/store/everything.js';
+import { patientCompartment } from '../../fhir/search/compartment.js';
 
 export const resourceGroups = [
   'demographics',

@@ -8,6 +8,7 @@ import {
   breakGlassRoles,
   consentRequired,
   renderPermissionMatrix,
+  renderReferralElements,
   renderSensitiveAccess,
 } from './permission-matrix.js';
 import { patientFacingTypes } from './resource-groups.js';
@@ -17,6 +18,7 @@ export const securityDocPath = new URL('../../../docs/security.md', import.meta.
 const blocks = {
   'permission-matrix': renderPermissionMatrix,
   'sensitive-access': renderSensitiveAccess,
+  'referral-elements': renderReferralElements,
   'consent-required': () =>
     `Categories that need the patient's explicit permission: ${consentRequired.join(', ')}.`,
   'patient-facing': () =>

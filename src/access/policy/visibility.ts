@@ -15,6 +15,7 @@ import {
   consentRequired,
   permissionMatrix,
   type Reach,
+  referralElements,
   sensitiveAccess,
 } from './permission-matrix.js';
 import { groupOf, patientFacingTypes } from './resource-groups.js';
@@ -344,28 +345,34 @@ export async function assertRelatedNow(
     );
 }
 
-/** Patient elements community-organization staff see: what a referral needs to reach the person. */
-const referralDemographics = [
-  'resourceType',
-  'id',
-  'meta',
-  'name',
-  'birthDate',
-  'gender',
-  'telecom',
-  'address',
-  'communication',
-];
+const referralVisible = new Map<string, ReadonlySet<string>>(
+  Object.entries(referralElements).map(([type, elements]) => [
+    type,
+    new Set(['resourceType', 'id', 'meta', ...elements]),
+  ]),
+);
+
+/**
+ * The elements of `resourceType` the context sees, or undefined when it sees whole resources: a role
+ * with `referrals` reach sees the types in `referralElements` trimmed to those elements. One
+ * definition for both what leaves the store (presentFor) and what the role may search on (a search
+ * over an element it cannot see would let it test guesses at the element's value).
+ */
+export function visibleElements(grants: Grants, resourceType: string): ReadonlySet<string> | undefined {
+  const elements = referralVisible.get(resourceType);
+  if (!elements || reachFor(grants, resourceType, 'read') !== 'referrals') return undefined;
+  return elements;
+}
 
 /**
  * Shapes what leaves the store for the context: a Patient seen through a referral is trimmed to the
  * minimum demographics (and marked SUBSETTED, as FHIR asks of partial resources).
  */
 export function presentFor(grants: Grants, resource: Resource): Resource {
-  if (resource.resourceType !== 'Patient' || reachFor(grants, 'Patient', 'read') !== 'referrals')
-    return resource;
+  const visible = visibleElements(grants, resource.resourceType);
+  if (!visible) return resource;
   const out: Record<string, unknown> = {};
-  for (const key of referralDemographics)
+  for (const key of visible)
     if (key in resource) out[key] = (resource as unknown as Record<string, unknown>)[key];
   const meta = (out.meta ?? {}) as { tag?: unknown[] };
   out.meta = {

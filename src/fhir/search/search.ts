@@ -10,6 +10,7 @@ import { type RawBuilder, sql } from 'kysely';
 import type { Executor } from '../../platform/database.js';
 import { toNumber } from '../../platform/database.js';
 import { forEachTypeChunk } from '../store/resource-keys.js';
+import { type CompartmentScope, compartmentSql } from './compartment.js';
 import { type AccessFilter, and, criterionSql, isSelective, localReference } from './criteria-sql.js';
 import { tableForType } from './index-rows.js';
 import type { ParsedSearch, SortRule } from './parse.js';
@@ -26,11 +27,14 @@ export interface SearchContext {
   filterIncluded?: (resources: Resource[]) => Promise<Resource[]>;
   /** The acting user's visibility condition on the resources a chained criterion follows. */
   chainAccess?: AccessFilter;
+  /** A compartment search (`Patient/{id}/{type}`): only that patient's compartment, and links under it. */
+  compartment?: CompartmentScope;
 }
 
 /**
- * The condition on `resources` (as `alias`) that the matches of `search` meet. `baseUrl`, when given,
- * lets absolute references to this server match as the relative references they are.
+ * The condition on `resources` (as `alias`) that the matches of `search` meet, within `compartment`
+ * when given. `baseUrl`, when given, lets absolute references to this server match as the relative
+ * references they are.
  */
 export function matchCondition(
   search: ParsedSearch,
@@ -38,6 +42,7 @@ export function matchCondition(
   now: Date,
   baseUrl?: string,
   chainAccess?: AccessFilter,
+  compartment?: CompartmentScope,
 ): RawBuilder<unknown> {
   const conditions: RawBuilder<unknown>[] = [
     sql`${sql.ref(`${alias}.resource_type`)} = ${search.resourceType}`,
@@ -45,7 +50,9 @@ export function matchCondition(
   ];
   // The first selective criterion (a code, a reference, a name) drives the query through its value
   // index; the others are checked per candidate. With none selective, the first criterion drives.
-  const driver = search.criteria.find(isSelective) ?? search.criteria[0];
+  // A compartment (one patient's references) is selective and drives on its own.
+  if (compartment) conditions.push(compartmentSql(search.resourceType, compartment, alias, baseUrl));
+  const driver = compartment ? undefined : (search.criteria.find(isSelective) ?? search.criteria[0]);
   for (const criterion of search.criteria)
     conditions.push(
       criterionSql(
@@ -63,7 +70,7 @@ export function matchCondition(
 
 /** Runs the search and returns a searchset Bundle. */
 export async function runSearch(ex: Executor, search: ParsedSearch, ctx: SearchContext): Promise<Bundle> {
-  const matched = matchCondition(search, 'r', ctx.now, ctx.baseUrl, ctx.chainAccess);
+  const matched = matchCondition(search, 'r', ctx.now, ctx.baseUrl, ctx.chainAccess, ctx.compartment);
   const where = ctx.access ? sql`${matched} and ${ctx.access}` : matched;
   const wantTotal = search.summary === 'count' || search.total !== 'none' || search.count === 0;
   let total: number | undefined;
@@ -285,7 +292,11 @@ function selfUrl(
   // API's query parser keeps as a literal "+" (it must, for time-zone offsets), so `name=ana lucia`
   // came back on the next page as `name=ana+lucia` and matched nothing.
   const qs = pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
-  return `${ctx.baseUrl}/${resourceType}${qs ? `?${qs}` : ''}`;
+  // A compartment search's links stay in the compartment, as the client asked (R4 search.html#self).
+  const path = ctx.compartment
+    ? `Patient/${encodeURIComponent(ctx.compartment.patientId)}/${resourceType}`
+    : resourceType;
+  return `${ctx.baseUrl}/${path}${qs ? `?${qs}` : ''}`;
 }
 
 function links(

