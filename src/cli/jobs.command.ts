@@ -6,8 +6,14 @@ import type { ResourceStore } from '../fhir/store/store.js';
 import { carePlanJobs } from '../modules/care-plans/care-plans.jobs.js';
 import { taskJobs } from '../modules/tasks/tasks.jobs.js';
 import { systemClock } from '../platform/clock.js';
-import type { JobDefinition } from '../platform/jobs/scheduler.js';
-import { JobRegistry } from '../platform/jobs/scheduler.js';
+import type { Config } from '../platform/config.js';
+import {
+  createScheduler,
+  type JobDefinition,
+  JobRegistry,
+  type JobScheduler,
+  registerJobs,
+} from '../platform/jobs/scheduler.js';
 import { UsageError } from './args.js';
 import { openRuntime } from './runtime.js';
 
@@ -19,6 +25,30 @@ Lists the recurring jobs \`careloop serve\` runs, or runs one now over DATABASE_
 /** Every recurring job of the app; `careloop serve` schedules these. */
 export function allJobs(store: ResourceStore, timeZone: string): JobDefinition[] {
   return [...taskJobs(store), ...carePlanJobs(store, timeZone)];
+}
+
+/**
+ * Starts every recurring job as `careloop serve` runs them: as Device/careloop-jobs on the store's
+ * clock, over pg-boss on PostgreSQL or the jobs table on SQLite, failures logged without their data.
+ */
+export async function startJobs(
+  store: ResourceStore,
+  config: Config,
+  log: { error(object: object, message: string): void },
+): Promise<JobScheduler> {
+  const scheduler = await createScheduler({
+    database: store.database,
+    clock: store.options.clock,
+    databaseUrl: config.databaseUrl,
+    onError: (name, err) =>
+      log.error(
+        { job: name, err: { message: err instanceof Error ? err.message : String(err) } },
+        'job failed',
+      ),
+  });
+  registerJobs(scheduler, allJobs(store, config.timeZone));
+  await scheduler.start();
+  return scheduler;
 }
 
 export async function jobsCommand(args: string[]): Promise<number> {

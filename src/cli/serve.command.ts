@@ -10,10 +10,9 @@ import { startConfiguredMllp } from '../integrations/hl7/mllp-listener.js';
 import { ensureInstruments } from '../modules/assessments/questionnaires.js';
 import { feedDemoTransitions } from '../modules/transitions/demo-transitions.js';
 import { systemClock } from '../platform/clock.js';
-import { createScheduler, registerJobs } from '../platform/jobs/scheduler.js';
 import { buildApp } from '../server/app.js';
 import { parseFlags, positiveInt } from './args.js';
-import { allJobs } from './jobs.command.js';
+import { startJobs } from './jobs.command.js';
 import { openRuntime } from './runtime.js';
 
 const help = `usage: careloop serve [--demo] [--demo-patients N]
@@ -77,18 +76,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   // HL7 v2 feeds over MLLP (CARELOOP_MLLP_PORT, default 2575; off turns it off).
   const mllp = await startConfiguredMllp(config, store, app.log);
   // Recurring jobs (overdue escalation, ...) act as Device/careloop-jobs on the store's clock.
-  const scheduler = await createScheduler({
-    database,
-    clock: store.options.clock,
-    databaseUrl: config.databaseUrl,
-    onError: (name, err) =>
-      app.log.error(
-        { job: name, err: { message: err instanceof Error ? err.message : String(err) } },
-        'job failed',
-      ),
-  });
-  registerJobs(scheduler, allJobs(store, config.timeZone));
-  await scheduler.start();
+  const scheduler = await startJobs(store, config, app.log);
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   app.log.info(
     `CareLoop is running on ${database.description}: open http://${shownHost}:${config.port}/ (FHIR API at /fhir, API docs at /docs)`,

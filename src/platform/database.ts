@@ -13,6 +13,7 @@ import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, type RawBuilder, SqliteDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
+import { DatabaseAvailability } from './database-availability.js';
 import type { DB } from './database-schema.js';
 import { startCheckpointer } from './sqlite-checkpointer.js';
 
@@ -38,6 +39,11 @@ export interface Database {
   prepared: Db;
   /** The raw SQLite connection (SQLite only), for prepared-statement bulk inserts in bulk-insert.ts. */
   sqlite?: SQLite.Database;
+  /**
+   * Whether the database answers (PostgreSQL can restart under a running server; a SQLite file is
+   * always there): report connection errors to it, listen to it for the log.
+   */
+  availability: DatabaseAvailability;
   close(): Promise<void>;
 }
 
@@ -85,6 +91,7 @@ function openSqlite(path: string): Database {
     prepared: db,
     dialect: 'sqlite',
     sqlite,
+    availability: new DatabaseAvailability(),
     description: memory ? 'SQLite (in memory)' : `SQLite ${path}`,
     close: async () => {
       await checkpointer?.stop();
@@ -120,29 +127,33 @@ function withStatementCache(sqlite: SQLite.Database, size = 500) {
   };
 }
 
+/**
+ * Settings of every PostgreSQL connection CareLoop opens (the pools here and pg-boss's): a connect
+ * that gets no answer (a host gone in a failover) fails after 5 s, so a request answers 503 instead
+ * of hanging; TCP keepalive lets the kernel notice a peer that vanished without closing the
+ * connection; an idle connection is closed after 10 s, so a pool does not hold broken ones long.
+ */
+export const PG_CONNECTION_SETTINGS = {
+  connectionTimeoutMillis: 5_000,
+  keepAlive: true,
+  keepAliveInitialDelayMillis: 10_000,
+  idleTimeoutMillis: 10_000,
+} as const;
+
 async function openPostgres(url: string, options: OpenOptions): Promise<Database> {
   const schema = options.schema;
   if (schema && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name: ${schema}`);
-  if (schema) {
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    try {
-      await admin.query(`create schema if not exists ${schema}`);
-    } finally {
-      await admin.end();
-    }
-  }
-  const pool = new pg.Pool({
+  if (schema) await withAdminClient(url, (admin) => admin.query(`create schema if not exists ${schema}`));
+  const settings = {
     connectionString: url,
-    max: options.poolSize ?? 10,
+    ...PG_CONNECTION_SETTINGS,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
-  });
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-  const preparedPool = new pg.Pool({
-    connectionString: url,
-    max: options.preparedConnections ?? 4,
-    ...(schema ? { options: `-c search_path=${schema}` } : {}),
-  });
+  };
+  const pool = new pg.Pool({ ...settings, max: options.poolSize ?? 10 });
+  const preparedPool = new pg.Pool({ ...settings, max: options.preparedConnections ?? 4 });
+  const availability = new DatabaseAvailability(() => pool.query('select 1'));
+  surviveBrokenConnections(pool, availability);
+  surviveBrokenConnections(preparedPool, availability);
   preparedPool.on('connect', (client) => {
     // Generic plans for every statement on these connections, which run only prepared statements
     // (below): planned once per connection instead of at every execution. Set here rather than in
@@ -151,18 +162,70 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Database
     client.query('set plan_cache_mode = force_generic_plan').catch(() => {});
     prepareEveryStatement(client);
   });
-  const prepared = new Kysely<DB>({ dialect: new PostgresDialect({ pool: preparedPool }) });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: reportingPool(pool, availability) }) });
+  const prepared = new Kysely<DB>({
+    dialect: new PostgresDialect({ pool: reportingPool(preparedPool, availability) }),
+  });
   const host = new URL(url);
   return {
     db,
     prepared,
     dialect: 'postgres',
+    availability,
     description: `PostgreSQL ${host.hostname}:${host.port || 5432}${host.pathname}${schema ? ` schema ${schema}` : ''}`,
     close: async () => {
+      availability.close();
       await prepared.destroy();
       await db.destroy();
     },
   };
+}
+
+/**
+ * Keeps a pool's broken connections from ending the process. pg emits 'error' on a client whose
+ * connection breaks (the server restarted or failed over), and an 'error' event nobody listens to
+ * is thrown. pg-pool listens only while a client is idle (and re-emits it on the pool); while Kysely
+ * holds a client, nobody does. So: a listener on the pool, and one on each client for its life,
+ * both telling `availability`. pg-pool then discards the broken client and the next checkout opens
+ * a new connection (which tells `availability` the database is back); a new client of the prepared
+ * pool starts with no prepared statements (`prepareEveryStatement` keeps its names per client), so
+ * none is used on a connection that never prepared it.
+ */
+function surviveBrokenConnections(pool: pg.Pool, availability: DatabaseAvailability): void {
+  pool.on('error', (err) => availability.report(err));
+  pool.on('connect', (client) => {
+    client.on('error', (err) => availability.report(err));
+    // A connection was just opened: the database answers (again).
+    availability.reachable();
+  });
+}
+
+/** The pool as Kysely sees it, telling `availability` when a new connection cannot be opened. */
+function reportingPool(pool: pg.Pool, availability: DatabaseAvailability) {
+  return {
+    connect: () =>
+      pool.connect().catch((err: unknown) => {
+        availability.report(err);
+        throw err;
+      }),
+    end: () => pool.end(),
+  };
+}
+
+/** Runs `work` on a connection of its own (schema set-up and teardown). */
+async function withAdminClient(url: string, work: (admin: pg.Client) => Promise<unknown>): Promise<void> {
+  const admin = new pg.Client({
+    connectionString: url,
+    connectionTimeoutMillis: PG_CONNECTION_SETTINGS.connectionTimeoutMillis,
+  });
+  // A broken connection rejects the query in progress; the 'error' event must not also end the process.
+  admin.on('error', () => {});
+  await admin.connect();
+  try {
+    await work(admin);
+  } finally {
+    await admin.end();
+  }
 }
 
 /** Named statements one `prepared` connection keeps; past it, new texts run unnamed (planned each time). */
@@ -215,11 +278,5 @@ export function toNumber(value: unknown): number {
 
 /** Drops a PostgreSQL schema made by `openDatabase(url, { schema })`; for test teardown. */
 export async function dropPostgresSchema(url: string, schema: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  try {
-    await admin.query(`drop schema if exists ${schema} cascade`);
-  } finally {
-    await admin.end();
-  }
+  await withAdminClient(url, (admin) => admin.query(`drop schema if exists ${schema} cascade`));
 }

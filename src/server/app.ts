@@ -62,6 +62,28 @@ export const version: string = JSON.parse(
 
 const jsonTypes = ['application/json', 'application/fhir+json', 'application/json-patch+json'];
 
+/**
+ * One line when the database is lost and one when it is back (a restart, a failover): codes and
+ * durations only, never a query or its values.
+ */
+function logDatabaseAvailability(app: FastifyInstance, database: Database): void {
+  const stop = database.availability.onChange((event) => {
+    if (event.state === 'lost')
+      app.log.warn(
+        { database: { state: 'lost', code: event.code } },
+        'database connection lost: requests answer 503 and HL7 messages are not acknowledged until it is back',
+      );
+    else
+      app.log.info(
+        { database: { state: 'regained', downSeconds: event.downSeconds } },
+        'database connection regained',
+      );
+  });
+  app.addHook('onClose', async () => {
+    stop();
+  });
+}
+
 /** Assembles the app: parsers, error handling, OpenAPI docs, FHIR API and the home page. */
 export async function buildApp(config: Config, parts: AppParts): Promise<App> {
   loadFhirDefinitions();
@@ -101,6 +123,7 @@ export async function buildApp(config: Config, parts: AppParts): Promise<App> {
     done(null, body),
   );
   installErrorHandlers(app);
+  logDatabaseAvailability(app, parts.database);
   // Before any route: helmet, rate limits and authentication hooks apply to routes registered after them.
   await installHardening(app, config);
   const identity = {

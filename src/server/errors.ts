@@ -5,6 +5,7 @@
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { FhirError, operationOutcome } from '../fhir/outcome.js';
+import { isDatabaseUnavailable, RETRY_AFTER_SECONDS } from '../platform/database-availability.js';
 
 /** HTTP status for each error code used outside FHIR paths. */
 export const errorCodes = {
@@ -17,6 +18,7 @@ export const errorCodes = {
   unsupported_media_type: 415,
   too_many_requests: 429,
   internal: 500,
+  service_unavailable: 503,
 } as const;
 
 /** Installs the global error and not-found handlers. */
@@ -45,7 +47,18 @@ export function installErrorHandlers(app: FastifyInstance): void {
       failure = new FhirError((error as FastifyError).statusCode!, [
         { code: 'invalid', diagnostics: error.message },
       ]);
-    else {
+    else if (isDatabaseUnavailable(error)) {
+      // The database is restarting or failing over: the request may be sent again as it is. Not a
+      // bad credential either, whatever the authentication hook was about to say.
+      reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+      reply.removeHeader('www-authenticate');
+      failure = new FhirError(503, [
+        {
+          code: 'transient',
+          diagnostics: `the database is unavailable for the moment; retry in ${RETRY_AFTER_SECONDS} seconds`,
+        },
+      ]);
+    } else {
       request.log.error(
         { err: { message: error.message, stack: error.stack, code: (error as FastifyError).code } },
         'unhandled error',

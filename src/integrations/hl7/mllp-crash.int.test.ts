@@ -12,6 +12,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import type { Encounter } from 'fhir/r4.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../../test/support/free-port.js';
 import { ackSegment, adtMessage, MllpClient } from '../../../test/support/hl7.js';
 import {
   databaseTargets,
@@ -24,14 +25,6 @@ const MESSAGES = 1000;
 const CONNECTIONS = 4;
 /** Killed once this many ACKs have arrived: well inside the burst. */
 const KILL_AFTER = 300;
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** The DATABASE_URL another process uses to reach a test database (its own schema on PostgreSQL). */
 function urlFor(db: TestDatabase): string {

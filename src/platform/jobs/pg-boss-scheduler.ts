@@ -4,8 +4,39 @@
  * singleton policy keeps a second run from starting while one is active, so any server may take a run
  * and each interval runs once. pg-boss keeps its tables in its own schema (default careloop_jobs).
  */
+import type { EventEmitter } from 'node:events';
+import { createRequire } from 'node:module';
 import PgBoss from 'pg-boss';
+import { PG_CONNECTION_SETTINGS } from '../database.js';
 import { JobRegistry, type JobScheduler, type SchedulerOptions } from './scheduler.js';
+
+/**
+ * pg-boss 10.4 completes or fails a job after its handler settles without awaiting the promise
+ * (manager.js, `work` → `onFetch`; timgit/pg-boss#577): when the database went away while the job
+ * ran, that promise rejects with nobody to catch it and Node ends the process. Each call's rejection
+ * goes to the manager's 'error' event as well (PgBoss re-emits it; the scheduler listens), and is
+ * still returned to a caller that awaits it. The job stays active until pg-boss expires it (15
+ * minutes by default). Applied once, to the Manager class pg-boss itself loads (the same module).
+ */
+function reportUnawaitedCompletions(): void {
+  const Manager = createRequire(import.meta.url)('pg-boss/src/manager.js') as {
+    prototype: Record<string | symbol, unknown>;
+  };
+  const proto = Manager.prototype;
+  const done = Symbol.for('careloop.pg-boss.completions-reported');
+  if (proto[done]) return;
+  for (const name of ['complete', 'fail']) {
+    const original = proto[name];
+    if (typeof original !== 'function') continue;
+    proto[name] = function (this: EventEmitter, ...args: unknown[]) {
+      const result = original.apply(this, args) as Promise<unknown>;
+      result.catch((err: unknown) => this.emit('error', err));
+      return result;
+    };
+  }
+  proto[done] = true;
+}
+reportUnawaitedCompletions();
 
 /** A cron expression for an interval (pg-boss schedules by cron, to the minute). */
 export function cronFor(intervalMs: number): string {
@@ -26,8 +57,13 @@ export class PgBossScheduler implements JobScheduler {
       connectionString: options.databaseUrl,
       schema: options.pgBossSchema ?? 'careloop_jobs',
       max: 2,
+      ...PG_CONNECTION_SETTINGS,
     });
-    this.boss.on('error', (err) => options.onError?.('pg-boss', err));
+    // pg-boss emits its pool's broken connections and its loops' failed queries here: an outage
+    // (it polls on, and resumes once the database is back) is the database's to report, once.
+    this.boss.on('error', (err) => {
+      if (!options.database.availability.report(err)) options.onError?.('pg-boss', err);
+    });
   }
 
   every(name: string, intervalMs: number, run: (now: Date) => Promise<unknown>): void {
@@ -48,7 +84,8 @@ export class PgBossScheduler implements JobScheduler {
         try {
           await job.run(this.options.clock.now());
         } catch (err) {
-          this.options.onError?.(job.name, err);
+          // Failed for the outage: the next interval runs it again.
+          if (!this.options.database.availability.report(err)) this.options.onError?.(job.name, err);
           throw err;
         }
       });
