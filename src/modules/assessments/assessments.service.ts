@@ -80,16 +80,18 @@ export function assessmentListener(
 /**
  * The store to write a patient's response with. Staff and integrations write as themselves (the
  * matrix decides). The permission matrix gives patients and caregivers no write on clinical records;
- * their own screening answers are the one exception, written by this service on their behalf for
- * their own record (a caregiver: a patient whose active proxy Consent names them) and audited under
- * their name.
+ * their own screening answers are the one exception: they write QuestionnaireResponses for their own
+ * record (a caregiver: a patient whose active proxy Consent names them), still as themselves, so the
+ * store matches, reads, checks and audits every step as the user and a conditional match sees only
+ * what they may see.
  */
 export async function writerFor(store: ResourceStore, patientId: string): Promise<ResourceStore> {
   const c = store.context;
   if (c.role !== 'patient' && c.role !== 'caregiver') return store;
   const patient = `Patient/${patientId}`;
   const named = c.role === 'patient' ? c.resource === patient : !c.onBehalfOf || c.onBehalfOf === patient;
-  // The read, as the user, proves the reach (for a caregiver: the proxy Consent is active).
+  // The read, as the user, proves the reach (for a caregiver: the proxy Consent is active); the store
+  // checks the write again, this gives the clearer refusal.
   const reached =
     named &&
     (await store.read('Patient', patientId).then(
@@ -97,7 +99,7 @@ export async function writerFor(store: ResourceStore, patientId: string): Promis
       () => false,
     ));
   if (!reached) throw forbidden(`a ${c.role} may answer questionnaires only for their own record`);
-  return store.as({ ...c, kind: 'system' });
+  return store.as({ ...c, serviceWrites: ['QuestionnaireResponse'] });
 }
 
 /** Validates and saves a new response for `patientId`; scores and follows up when completed. */
@@ -109,11 +111,13 @@ export async function submitResponse(
 ): Promise<{ response: QuestionnaireResponse } & Processed> {
   const writer = await writerFor(store, patientId);
   const response = await buildResponse(writer, patientId, input);
+  // The same identifier again is the same response of this patient; the match runs as the caller and
+  // only among this patient's responses, so another patient's response is never "found".
   const { resource } = await writer.create(
     response,
     input.identifier?.value
       ? {
-          ifNoneExist: `identifier=${encodeURIComponent(`${input.identifier.system ?? ''}|${input.identifier.value}`)}`,
+          ifNoneExist: `identifier=${encodeURIComponent(`${input.identifier.system ?? ''}|${input.identifier.value}`)}&subject=${encodeURIComponent(`Patient/${patientId}`)}`,
         }
       : {},
   );

@@ -25,7 +25,7 @@ import {
   socialNeedRules,
   type TaskAction,
 } from './follow-up.rules.js';
-import { responseKey } from './observations.js';
+import { onceFor, responseKey } from './observations.js';
 import type { ScoreResult } from './scoring.js';
 import type { ScoringDefinition } from './scoring.rules.js';
 
@@ -249,7 +249,7 @@ async function ensure<T extends Resource>(ctx: Context, part: string, resource: 
   const value = `${ctx.key}:${part}`;
   const { resource: saved } = await ctx.store.create(
     { ...resource, identifier: [{ system: ASSESSMENT_FOLLOW_UP, value }] } as Resource,
-    { ifNoneExist: `identifier=${encodeURIComponent(`${ASSESSMENT_FOLLOW_UP}|${value}`)}` },
+    { ifNoneExist: onceFor(ASSESSMENT_FOLLOW_UP, value, ctx.patient) },
   );
   return saved as T;
 }

@@ -29,6 +29,16 @@ export function responseKey(response: QuestionnaireResponse): string {
   return response.id!;
 }
 
+/**
+ * The If-None-Exist query of a record made once per response: its identifier, within the patient. The
+ * response key may come from a client's identifier, which another patient's response can share; the
+ * patient keeps one patient's results and follow-ups from ever matching (and being updated from or
+ * answered with) another's.
+ */
+export function onceFor(system: string, value: string, patient: string): string {
+  return `identifier=${encodeURIComponent(`${system}|${value}`)}&patient=${encodeURIComponent(patient)}`;
+}
+
 /** Creates (or, when an amended response changed them, updates) the result Observations; returns them. */
 export async function recordResults(
   store: ResourceStore,
@@ -114,7 +124,7 @@ async function upsert(
     identifier: [{ system: RESULT_SYSTEM, value }],
   } as Observation;
   const { resource: saved, status } = await store.create(resource, {
-    ifNoneExist: `identifier=${encodeURIComponent(`${RESULT_SYSTEM}|${value}`)}`,
+    ifNoneExist: onceFor(RESULT_SYSTEM, value, observation.subject!.reference!),
   });
   const existing = saved as Observation;
   if (status === 201) return existing;
