@@ -2,7 +2,12 @@
  * Builds responses to the shipped instruments for tests: answers chosen by option position, the way
  * the scoring reads them, with the option's LOINC coding exactly as the Questionnaire lists it.
  */
-import type { QuestionnaireItem, QuestionnaireResponse, QuestionnaireResponseItem } from 'fhir/r4.js';
+import type {
+  CareTeam,
+  QuestionnaireItem,
+  QuestionnaireResponse,
+  QuestionnaireResponseItem,
+} from 'fhir/r4.js';
 import { instruments } from './questionnaires.js';
 import type { InstrumentId } from './scoring.rules.js';
 
@@ -80,4 +85,22 @@ export function frequencyPositions(linkIds: string[], points: number[]): Record<
   });
   if (points.some((p) => p > 0) && linkIds.length > 2) positions['69722-7'] = 1;
   return positions;
+}
+
+/**
+ * The active care team `ct-<patient>` the follow-ups are owned by: the coordinator `pr-coord` (SNOMED
+ * 768832004 case manager, the lead) and the physician `pr-doc` (446050000, the responsible clinician).
+ */
+export function screeningCareTeam(patientId: string): CareTeam {
+  const role = (code: string) => [{ coding: [{ system: 'http://snomed.info/sct', code }] }];
+  return {
+    resourceType: 'CareTeam',
+    id: `ct-${patientId}`,
+    status: 'active',
+    subject: { reference: `Patient/${patientId}` },
+    participant: [
+      { role: role('768832004'), member: { reference: 'Practitioner/pr-coord' } },
+      { role: role('446050000'), member: { reference: 'Practitioner/pr-doc' } },
+    ],
+  };
 }

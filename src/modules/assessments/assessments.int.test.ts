@@ -15,11 +15,17 @@ import {
   TEST_NOW,
 } from '../../../test/support/identity.js';
 import { databaseTargets } from '../../../test/support/test-databases.js';
-import { frequencyPositions, GAD7_ITEMS, PHQ9_ITEMS, responseTo, spread } from './assessment-fixture.js';
+import {
+  frequencyPositions,
+  GAD7_ITEMS,
+  PHQ9_ITEMS,
+  responseTo,
+  screeningCareTeam,
+  spread,
+} from './assessment-fixture.js';
 import { ASSESSMENT_FOLLOW_UP } from './follow-up.service.js';
 import { ensureInstruments } from './questionnaires.js';
 
-const snomed = (code: string) => ({ coding: [{ system: 'http://snomed.info/sct', code }] });
 const PHQ9 = 'https://careloop.org/fhir/Questionnaire/phq-9';
 const ahcNegative: Record<string, number> = {
   '71802-3': 0,
@@ -49,17 +55,7 @@ describe.each(databaseTargets)('assessments ($name)', ({ name, available }) => {
     for (const id of ['pr-doc', 'pr-coord'])
       await s.update('Practitioner', id, { ...buildPractitioner({ name: [{ family: id }] }), id });
     for (const id of ['p1', 'p2', 'p3']) await s.update('Patient', id, { ...buildPatient(), id });
-    for (const id of ['p1', 'p3'])
-      await s.update('CareTeam', `ct-${id}`, {
-        resourceType: 'CareTeam',
-        id: `ct-${id}`,
-        status: 'active',
-        subject: { reference: `Patient/${id}` },
-        participant: [
-          { role: [snomed('768832004')], member: { reference: 'Practitioner/pr-coord' } },
-          { role: [snomed('446050000')], member: { reference: 'Practitioner/pr-doc' } },
-        ],
-      });
+    for (const id of ['p1', 'p3']) await s.update('CareTeam', `ct-${id}`, screeningCareTeam(id));
     integration = (await bearerFor(t.db.database, { role: 'integration', clock: t.clock })).authorization;
     coordinator = (
       await bearerFor(t.db.database, {

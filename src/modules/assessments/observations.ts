@@ -17,17 +17,18 @@ export const V3_INTERPRETATION = 'http://terminology.hl7.org/CodeSystem/v3-Obser
 
 /**
  * What identifies a response across saves: its business identifier when it has one (an integration
- * that posts the same response twice), else its id.
+ * that posts the same response twice), else its id; a refused response, which has neither, is known
+ * by its content (sending it again refused raises nothing twice).
  */
 export function responseKey(response: QuestionnaireResponse): string {
   const id = response.identifier;
-  if (id?.value)
-    return `qr-${createHash('sha256')
-      .update(`${id.system ?? ''}|${id.value}`)
-      .digest('hex')
-      .slice(0, 24)}`;
-  return response.id!;
+  if (id?.value) return `qr-${hash(`${id.system ?? ''}|${id.value}`)}`;
+  if (response.id) return response.id;
+  const { subject, questionnaire, authored, item } = response;
+  return `qr-${hash(JSON.stringify([subject?.reference, questionnaire, authored, item]))}`;
 }
+
+const hash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 24);
 
 /**
  * The If-None-Exist query of a record made once per response: its identifier, within the patient. The
