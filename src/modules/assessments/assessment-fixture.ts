@@ -77,6 +77,23 @@ export const PHQ9_ITEMS = [
 ];
 export const GAD7_ITEMS = ['69725-0', '68509-9', '69733-4', '69734-2', '69735-9', '69689-8', '69736-7'];
 
+/**
+ * Positions for an AHC HRSN with every answer negative: steady housing, no problems ("None", the last
+ * option), never true, no, no, and "Never" to the four safety questions.
+ */
+export const AHC_NEGATIVE: Readonly<Record<string, number>> = {
+  '71802-3': 0,
+  '96778-6': 7,
+  '88122-7': 2,
+  '88123-5': 2,
+  '93030-5': 1,
+  '96779-4': 1,
+  '95618-5': 0,
+  '95617-7': 0,
+  '95616-9': 0,
+  '95615-1': 0,
+};
+
 /** Positions (= points) for a frequency instrument's items; the difficulty item answered when any is above 0. */
 export function frequencyPositions(linkIds: string[], points: number[]): Record<string, number> {
   const positions: Record<string, number> = {};

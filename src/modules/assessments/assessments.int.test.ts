@@ -16,6 +16,7 @@ import {
 } from '../../../test/support/identity.js';
 import { databaseTargets } from '../../../test/support/test-databases.js';
 import {
+  AHC_NEGATIVE,
   frequencyPositions,
   GAD7_ITEMS,
   PHQ9_ITEMS,
@@ -27,18 +28,6 @@ import { ASSESSMENT_FOLLOW_UP } from './follow-up.service.js';
 import { ensureInstruments } from './questionnaires.js';
 
 const PHQ9 = 'https://careloop.org/fhir/Questionnaire/phq-9';
-const ahcNegative: Record<string, number> = {
-  '71802-3': 0,
-  '96778-6': 7,
-  '88122-7': 2,
-  '88123-5': 2,
-  '93030-5': 1,
-  '96779-4': 1,
-  '95618-5': 0,
-  '95617-7': 0,
-  '95616-9': 0,
-  '95615-1': 0,
-};
 
 describe.each(databaseTargets)('assessments ($name)', ({ name, available }) => {
   let t: ClockedTestApp;
@@ -329,7 +318,7 @@ describe.each(databaseTargets)('assessments ($name)', ({ name, available }) => {
     'turns each positive social-needs domain into a Condition, a Goal and a referral suggestion, once',
     async () => {
       const positions = {
-        ...ahcNegative,
+        ...AHC_NEGATIVE,
         '88122-7': 1,
         '95618-5': 2,
         '95617-7': 2,

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { Questionnaire } from 'fhir/r4.js';
 import { describe, expect, it } from 'vitest';
-import { frequencyPositions, PHQ9_ITEMS, responseTo } from './assessment-fixture.js';
+import { AHC_NEGATIVE, frequencyPositions, PHQ9_ITEMS, responseTo } from './assessment-fixture.js';
 import { instruments } from './questionnaires.js';
 import { neededItems, responseFaults, responseIssues, scoredForm } from './scored-forms.js';
 
@@ -56,14 +56,11 @@ describe('what a response to a scored form must answer', () => {
 
   it('keeps a required group that holds scored items (the AHC safety questions) an error', () => {
     const ahc = instruments['ahc-hrsn'];
-    const r = responseTo('ahc-hrsn', {
-      '71802-3': 0,
-      '96778-6': 7,
-      '88122-7': 2,
-      '88123-5': 2,
-      '93030-5': 1,
-      '96779-4': 1,
-    });
+    const safety = ['95618-5', '95617-7', '95616-9', '95615-1'];
+    const r = responseTo(
+      'ahc-hrsn',
+      Object.fromEntries(Object.entries(AHC_NEGATIVE).filter(([linkId]) => !safety.includes(linkId))),
+    );
     expect(responseFaults(ahc, r).map((i) => i.linkId)).toEqual(['safety']);
   });
 });
