@@ -3,7 +3,7 @@
  * secure behaviour, and where it helps, that the same request does reach the data for someone allowed
  * to see it, so a test cannot pass merely because the query matches nothing.
  */
-import type { Bundle, OperationOutcome, Patient, Task } from 'fhir/r4.js';
+import type { Bundle, Observation, OperationOutcome, Patient, RelatedPerson, Task } from 'fhir/r4.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildCareTeam,
@@ -13,17 +13,28 @@ import {
   buildObservation,
   buildPatient,
   buildPractitioner,
+  buildPrivacyConsent,
   securityLabels,
 } from '../../test/support/factories.js';
 import { bearerFor, type ClockedTestApp, openClockedTestApp } from '../../test/support/identity.js';
 import { databaseTargets } from '../../test/support/test-databases.js';
+import { frequencyPositions, PHQ9_ITEMS, responseTo } from '../modules/assessments/assessment-fixture.js';
+import { ensureInstruments } from '../modules/assessments/questionnaires.js';
 import type { AuditEntry } from './audit/audit-trail.js';
 import { breakGlassMinutes } from './policy/permission-matrix.js';
 
-type Who = 'integration' | 'nurse' | 'dietitian' | 'physician' | 'readOnlyPhysician' | 'caregiver';
+type Who =
+  | 'integration'
+  | 'nurse'
+  | 'dietitian'
+  | 'physician'
+  | 'readOnlyPhysician'
+  | 'caregiver'
+  | 'patient';
 
 const icd10 = (code: string) => ({ coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code }] });
 const emergency = 'emergency department arrival, unconscious';
+const CONTACTS = 'urn:clinic:contact';
 
 describe.each(databaseTargets)('access-control bypasses stay closed ($name)', ({ name, available }) => {
   let t: ClockedTestApp;
@@ -46,6 +57,17 @@ describe.each(databaseTargets)('access-control bypasses stay closed ($name)', ({
   const get = (who: Who, url: string) => request(who, 'GET', url);
   const postJson = (who: Who, url: string, payload: object) =>
     request(who, 'POST', url, payload, 'application/json');
+  const fhirPost = (who: Who, url: string, payload: object, ifNoneExist: string) =>
+    t.app.inject({
+      method: 'POST',
+      url,
+      payload,
+      headers: {
+        authorization: auth[who],
+        'content-type': 'application/fhir+json',
+        'if-none-exist': ifNoneExist,
+      },
+    });
   const total = async (who: Who, url: string) => {
     const response = await get(who, url);
     expect(response.statusCode).toBe(200);
@@ -119,11 +141,6 @@ describe.each(databaseTargets)('access-control bypasses stay closed ($name)', ({
       ...buildGroup(['Patient/B'], { name: 'HIV clinic cohort' }),
       id: 'grp',
     });
-    await s.update('RelatedPerson', 'rp-x', {
-      resourceType: 'RelatedPerson',
-      id: 'rp-x',
-      patient: { reference: 'Patient/A' },
-    });
 
     // A deleted patient whose records remain.
     await s.update('Patient', 'P', { ...buildPatient({ identifier: [{ value: 'MRN-P' }] }), id: 'P' });
@@ -138,6 +155,24 @@ describe.each(databaseTargets)('access-control bypasses stay closed ($name)', ({
     });
     await s.delete('Observation', 'obs-Bdel');
 
+    // B's emergency contact carries a clinic identifier; A's caregiver (rp-x) holds A's proxy Consent.
+    await s.update('RelatedPerson', 'rp-B', {
+      resourceType: 'RelatedPerson',
+      id: 'rp-B',
+      patient: { reference: 'Patient/B' },
+      // One identifier per test below, so no test meets a record an earlier one made.
+      identifier: ['C-1001', 'C-1002', 'C-1003', 'C-1004'].map((value) => ({ system: CONTACTS, value })),
+      name: [{ family: 'Hiddenson', given: ['Contact'] }],
+    });
+    await s.update('RelatedPerson', 'rp-x', {
+      resourceType: 'RelatedPerson',
+      id: 'rp-x',
+      patient: { reference: 'Patient/A' },
+      identifier: [{ system: CONTACTS, value: 'C-A' }],
+    });
+    await s.create(buildPrivacyConsent('A', { type: 'permit', actors: ['RelatedPerson/rp-x'] }));
+    await ensureInstruments(s);
+
     const identities: [Who, Parameters<typeof bearerFor>[1]][] = [
       ['integration', { role: 'integration' }],
       ['nurse', { role: 'nurse', resource: 'Practitioner/pr-nurse' }],
@@ -148,6 +183,7 @@ describe.each(databaseTargets)('access-control bypasses stay closed ($name)', ({
         { role: 'physician', resource: 'Practitioner/pr-physician2', scopes: 'user/Observation.read' },
       ],
       ['caregiver', { role: 'caregiver', resource: 'RelatedPerson/rp-x' }],
+      ['patient', { role: 'patient', resource: 'Patient/A' }],
     ];
     for (const [who, options] of identities) {
       const bearer = await bearerFor(t.db.database, { ...options, clock: t.clock });
@@ -517,6 +553,160 @@ describe.each(databaseTargets)('access-control bypasses stay closed ($name)', ({
         expect(keys).not.toContain('Practitioner/pr-physician');
       },
     );
+  });
+
+  // Conditional matches run as the user: a match made for a user's write sees only what that user
+  // sees, so an identifier another patient's record holds neither finds, returns nor changes it.
+  describe('conditional matches run as the user', () => {
+    const screening = { system: 'urn:clinic:screening', value: 'SCR-1001' };
+    const phq9 = (points: number[]) => {
+      const r = responseTo('phq-9', frequencyPositions(PHQ9_ITEMS, points));
+      return { questionnaire: r.questionnaire, status: 'completed', items: r.item, identifier: screening };
+    };
+    let bResponse: string;
+    let bSecrets: string[];
+    const bTotal = async () =>
+      (
+        (
+          await get('integration', '/fhir/Observation?subject=Patient/B&code=http://loinc.org|44261-6')
+        ).json() as Bundle
+      ).entry?.map((e) => e.resource as Observation) ?? [];
+
+    beforeAll(async () => {
+      if (!available) return;
+      const b = await postJson(
+        'integration',
+        '/api/patients/B/assessments',
+        phq9([3, 3, 3, 3, 3, 3, 3, 3, 2]),
+      );
+      expect(b.statusCode, b.body).toBe(201);
+      bResponse = b.json().assessment.id;
+      // Everything of B's that a leak would show: the response, its results and follow-ups, B's name.
+      bSecrets = [
+        bResponse,
+        'Patient/B',
+        'Hiddenson',
+        ...b.json().observations,
+        ...b.json().followUps.tasks.map((x: { id: string }) => x.id),
+        ...b.json().followUps.flags.map((x: { id: string }) => x.id),
+      ];
+      expect(bSecrets.length).toBeGreaterThan(12);
+    });
+
+    const leaksNothingOfB = (response: { body: string; headers: Record<string, unknown> }) => {
+      const seen = `${response.body} ${JSON.stringify(response.headers)}`;
+      for (const secret of bSecrets) expect(seen).not.toContain(secret);
+    };
+
+    for (const who of ['patient', 'caregiver'] as const)
+      it.runIf(available)(
+        `the assessments route, as a ${who}: another patient's identifier gives a new response of patient A, with nothing of B's and B's results untouched`,
+        async () => {
+          const fresh = await postJson(who, '/api/patients/A/assessments', {
+            ...phq9([0, 0, 0, 0, 0, 0, 0, 0, 0]),
+            identifier: { system: screening.system, value: `${who}-never-used` },
+          });
+          const res = await postJson(who, '/api/patients/A/assessments', phq9([0, 0, 0, 0, 0, 0, 0, 0, 0]));
+          // Exactly what an identifier nobody used answers: 201, patient A's own answers and score.
+          expect(res.statusCode, res.body).toBe(201);
+          expect(res.statusCode).toBe(fresh.statusCode);
+          const { assessment, observations } = res.json();
+          expect(assessment.id).not.toBe(bResponse);
+          expect(assessment).toMatchObject({ total: 0, response: { subject: { reference: 'Patient/A' } } });
+          leaksNothingOfB(res);
+          // The results are A's own (a shared identifier must not reach B's Observations either).
+          for (const ref of observations as string[]) {
+            const o = (await get('integration', `/fhir/${ref}`)).json() as Observation;
+            expect(o.subject?.reference).toBe('Patient/A');
+          }
+          const [total] = await bTotal();
+          expect(total).toMatchObject({ valueInteger: 26, subject: { reference: 'Patient/B' } });
+          expect(total?.meta?.versionId).toBe('1');
+          const stored = (await get('integration', `/fhir/QuestionnaireResponse/${bResponse}`)).json();
+          expect(stored).toMatchObject({ subject: { reference: 'Patient/B' }, meta: { versionId: '1' } });
+        },
+      );
+
+    it.runIf(available)(
+      "the assessments route, as a patient: the same identifier again finds the patient's own response",
+      async () => {
+        const payload = {
+          ...phq9([1, 0, 0, 0, 0, 0, 0, 0, 0]),
+          identifier: { system: screening.system, value: 'SCR-A-1' },
+        };
+        const first = await postJson('patient', '/api/patients/A/assessments', payload);
+        const again = await postJson('patient', '/api/patients/A/assessments', payload);
+        expect(first.statusCode, first.body).toBe(201);
+        expect(again.json().assessment.id).toBe(first.json().assessment.id);
+      },
+    );
+
+    const contact = (value: string): RelatedPerson => ({
+      resourceType: 'RelatedPerson',
+      patient: { reference: 'Patient/A' },
+      identifier: [{ system: CONTACTS, value }],
+      name: [{ family: 'Own', given: ['Contact'] }],
+    });
+    const rpB = async () => (await get('integration', '/fhir/RelatedPerson/rp-B')).json() as RelatedPerson;
+
+    it.runIf(available)(
+      "a conditional create through /fhir (If-None-Exist), as a patient: another patient's identifier matches nothing, their own does",
+      async () => {
+        const created = await fhirPost(
+          'patient',
+          '/fhir/RelatedPerson',
+          contact('C-1001'),
+          `identifier=${CONTACTS}|C-1001`,
+        );
+        expect(created.statusCode, created.body).toBe(201);
+        expect(created.json()).toMatchObject({ patient: { reference: 'Patient/A' } });
+        expect(created.json().id).not.toBe('rp-B');
+        leaksNothingOfB(created);
+        const own = await fhirPost(
+          'patient',
+          '/fhir/RelatedPerson',
+          contact('C-A'),
+          `identifier=${CONTACTS}|C-A`,
+        );
+        expect(own.statusCode, own.body).toBe(200);
+        expect(own.json().id).toBe('rp-x');
+        expect((await rpB()).meta?.versionId).toBe('1');
+      },
+    );
+
+    it.runIf(available)(
+      "a conditional create through /fhir (If-None-Exist), as a caregiver: another patient's identifier neither matches nor lets them write",
+      async () => {
+        const res = await fhirPost(
+          'caregiver',
+          '/fhir/RelatedPerson',
+          contact('C-1002'),
+          `identifier=${CONTACTS}|C-1002`,
+        );
+        expect(res.statusCode, res.body).toBe(403);
+        leaksNothingOfB(res);
+        expect((await rpB()).meta?.versionId).toBe('1');
+      },
+    );
+
+    for (const [who, status, value] of [
+      ['patient', 201, 'C-1003'],
+      ['caregiver', 403, 'C-1004'],
+    ] as const)
+      it.runIf(available)(
+        `a conditional update through /fhir, as a ${who}: another patient's identifier neither matches nor changes their record`,
+        async () => {
+          const res = await request(who, 'PUT', `/fhir/RelatedPerson?identifier=${CONTACTS}|${value}`, {
+            ...contact(value),
+            name: [{ family: 'Overwritten' }],
+          });
+          expect(res.statusCode, res.body).toBe(status);
+          leaksNothingOfB(res);
+          const b = await rpB();
+          expect(b).toMatchObject({ patient: { reference: 'Patient/B' }, meta: { versionId: '1' } });
+          expect(b.name?.[0]?.family).toBe('Hiddenson');
+        },
+      );
   });
 
   // Last: it moves the app's clock past the grant's expiry.

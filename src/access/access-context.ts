@@ -87,6 +87,13 @@ export interface AccessContext {
   clientAddress?: string;
   /** For a caregiver: the patient currently acted for (`Patient/7`). */
   onBehalfOf?: string;
+  /**
+   * Resource types a module's workflow lets this user write as far as they may read them (a patient:
+   * their own record; a caregiver: the patients they act for), where the matrix gives their role no
+   * write: a patient's own answers to a questionnaire. Set only by the server's code, never from a
+   * request; the store checks, matches and audits the write as this user like any other.
+   */
+  serviceWrites?: readonly string[];
 }
 
 /** The server acting on its own account (imports, migrations, demo data, scheduled jobs): sees all, audited as a device. */

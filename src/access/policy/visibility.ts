@@ -123,7 +123,17 @@ function grantsOf(context: AccessContext, roles: UserRole[]): Grants {
 /** The reach of the context's role for an action on a resource type, narrowed by token scopes. */
 export function reachFor(grants: Grants, resourceType: string, action: Action): Reach {
   if (grants.role === 'system') return 'all';
-  const reach = permissionMatrix[grants.role][groupOf(resourceType)][action];
+  const cell = permissionMatrix[grants.role][groupOf(resourceType)];
+  let reach = cell[action];
+  // A workflow's write for a patient or caregiver (AccessContext.serviceWrites) reaches the patients
+  // their read reaches: their own record, or the patients a proxy Consent lets them act for.
+  if (
+    action === 'write' &&
+    reach === 'none' &&
+    (cell.read === 'own' || cell.read === 'proxy') &&
+    grants.context.serviceWrites?.includes(resourceType)
+  )
+    reach = cell.read;
   const scopes = grants.context.scopes;
   if (scopes && !scopes.some((s) => scopeAllows(s, resourceType, action))) return 'none';
   return reach;
@@ -299,7 +309,7 @@ export async function assertMayWrite(
     }
     throw forbidden(`you may ${what} only for referrals addressed to your organization`);
   }
-  // related (and proxy, which has no write reach today): every patient involved must be related now.
+  // related (and proxy, a caregiver's service write): every patient involved must be related now.
   const principals = reach === 'proxy' ? (grants.proxy ? [grants.proxy] : []) : grants.principals;
   const kinds = reach === 'proxy' ? ['proxy-consent'] : relatedKinds;
   const related = new Set(

@@ -82,6 +82,8 @@ interface TransactionState {
   inOperation: boolean;
   /** Refusals and failures to record after the transaction ends (a rollback must not erase them). */
   failures: AuditEntry[];
+  /** Work to run after the transaction ends, whatever its outcome (see `afterTransaction`). */
+  afterEnd: ((store: ResourceStore) => Promise<void>)[];
 }
 
 /** What an audited operation touched: resource keys (`Type/id`); their patients are looked up unless given. */
@@ -146,7 +148,7 @@ export class ResourceStore {
   /** Runs `work` in one transaction; changes are announced only after it commits. Nested calls join. */
   async transaction<T>(work: (store: ResourceStore) => Promise<T>): Promise<T> {
     if (this.state) return work(this);
-    const state: TransactionState = { pending: [], inOperation: false, failures: [] };
+    const state: TransactionState = { pending: [], inOperation: false, failures: [], afterEnd: [] };
     let result: T;
     try {
       result = await this.database.db.transaction().execute((trx) =>
@@ -161,9 +163,21 @@ export class ResourceStore {
       );
     } finally {
       if (state.failures.length > 0) await this.recordFailures(state.failures);
+      for (const after of state.afterEnd) await after(this).catch(() => {});
     }
     await this.announce(state.pending);
     return result;
+  }
+
+  /**
+   * Runs `work` once the current transaction has ended, committed or rolled back (at once when none
+   * is open), with a store outside it: what a refused write still calls for, which its rollback must
+   * not erase, as its audit entry is kept. `work` opens its own transaction and reports its own
+   * failures; the outcome of the transaction it follows stands either way.
+   */
+  async afterTransaction(work: (store: ResourceStore) => Promise<void>): Promise<void> {
+    if (this.state) this.state.afterEnd.push(work);
+    else await work(this).catch(() => {});
   }
 
   private async recordFailures(entries: AuditEntry[]): Promise<void> {

@@ -2,7 +2,12 @@
  * Builds responses to the shipped instruments for tests: answers chosen by option position, the way
  * the scoring reads them, with the option's LOINC coding exactly as the Questionnaire lists it.
  */
-import type { QuestionnaireItem, QuestionnaireResponse, QuestionnaireResponseItem } from 'fhir/r4.js';
+import type {
+  CareTeam,
+  QuestionnaireItem,
+  QuestionnaireResponse,
+  QuestionnaireResponseItem,
+} from 'fhir/r4.js';
 import { instruments } from './questionnaires.js';
 import type { InstrumentId } from './scoring.rules.js';
 
@@ -72,6 +77,23 @@ export const PHQ9_ITEMS = [
 ];
 export const GAD7_ITEMS = ['69725-0', '68509-9', '69733-4', '69734-2', '69735-9', '69689-8', '69736-7'];
 
+/**
+ * Positions for an AHC HRSN with every answer negative: steady housing, no problems ("None", the last
+ * option), never true, no, no, and "Never" to the four safety questions.
+ */
+export const AHC_NEGATIVE: Readonly<Record<string, number>> = {
+  '71802-3': 0,
+  '96778-6': 7,
+  '88122-7': 2,
+  '88123-5': 2,
+  '93030-5': 1,
+  '96779-4': 1,
+  '95618-5': 0,
+  '95617-7': 0,
+  '95616-9': 0,
+  '95615-1': 0,
+};
+
 /** Positions (= points) for a frequency instrument's items; the difficulty item answered when any is above 0. */
 export function frequencyPositions(linkIds: string[], points: number[]): Record<string, number> {
   const positions: Record<string, number> = {};
@@ -80,4 +102,22 @@ export function frequencyPositions(linkIds: string[], points: number[]): Record<
   });
   if (points.some((p) => p > 0) && linkIds.length > 2) positions['69722-7'] = 1;
   return positions;
+}
+
+/**
+ * The active care team `ct-<patient>` the follow-ups are owned by: the coordinator `pr-coord` (SNOMED
+ * 768832004 case manager, the lead) and the physician `pr-doc` (446050000, the responsible clinician).
+ */
+export function screeningCareTeam(patientId: string): CareTeam {
+  const role = (code: string) => [{ coding: [{ system: 'http://snomed.info/sct', code }] }];
+  return {
+    resourceType: 'CareTeam',
+    id: `ct-${patientId}`,
+    status: 'active',
+    subject: { reference: `Patient/${patientId}` },
+    participant: [
+      { role: role('768832004'), member: { reference: 'Practitioner/pr-coord' } },
+      { role: role('446050000'), member: { reference: 'Practitioner/pr-doc' } },
+    ],
+  };
 }

@@ -7,14 +7,14 @@ import type { FastifyInstance } from 'fastify';
 import type { ResourceStore } from '../../fhir/store/store.js';
 import { assessmentsRoutes } from './assessments.routes.js';
 import { assessmentListener } from './assessments.service.js';
-import { questionnaireResponseGuard } from './questionnaires.js';
+import { questionnaireResponseGuard } from './response-guard.js';
 
 export async function installAssessments(
   app: FastifyInstance,
   store: ResourceStore,
   timeZone: string,
 ): Promise<void> {
-  store.guardWrites('QuestionnaireResponse', questionnaireResponseGuard);
+  store.guardWrites('QuestionnaireResponse', questionnaireResponseGuard(timeZone));
   store.onChange(
     assessmentListener(store, timeZone, (err) =>
       app.log.error({ err: { message: (err as Error).message } }, 'assessment scoring failed'),

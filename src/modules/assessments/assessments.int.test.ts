@@ -15,24 +15,19 @@ import {
   TEST_NOW,
 } from '../../../test/support/identity.js';
 import { databaseTargets } from '../../../test/support/test-databases.js';
-import { frequencyPositions, GAD7_ITEMS, PHQ9_ITEMS, responseTo, spread } from './assessment-fixture.js';
+import {
+  AHC_NEGATIVE,
+  frequencyPositions,
+  GAD7_ITEMS,
+  PHQ9_ITEMS,
+  responseTo,
+  screeningCareTeam,
+  spread,
+} from './assessment-fixture.js';
 import { ASSESSMENT_FOLLOW_UP } from './follow-up.service.js';
 import { ensureInstruments } from './questionnaires.js';
 
-const snomed = (code: string) => ({ coding: [{ system: 'http://snomed.info/sct', code }] });
 const PHQ9 = 'https://careloop.org/fhir/Questionnaire/phq-9';
-const ahcNegative: Record<string, number> = {
-  '71802-3': 0,
-  '96778-6': 7,
-  '88122-7': 2,
-  '88123-5': 2,
-  '93030-5': 1,
-  '96779-4': 1,
-  '95618-5': 0,
-  '95617-7': 0,
-  '95616-9': 0,
-  '95615-1': 0,
-};
 
 describe.each(databaseTargets)('assessments ($name)', ({ name, available }) => {
   let t: ClockedTestApp;
@@ -49,17 +44,7 @@ describe.each(databaseTargets)('assessments ($name)', ({ name, available }) => {
     for (const id of ['pr-doc', 'pr-coord'])
       await s.update('Practitioner', id, { ...buildPractitioner({ name: [{ family: id }] }), id });
     for (const id of ['p1', 'p2', 'p3']) await s.update('Patient', id, { ...buildPatient(), id });
-    for (const id of ['p1', 'p3'])
-      await s.update('CareTeam', `ct-${id}`, {
-        resourceType: 'CareTeam',
-        id: `ct-${id}`,
-        status: 'active',
-        subject: { reference: `Patient/${id}` },
-        participant: [
-          { role: [snomed('768832004')], member: { reference: 'Practitioner/pr-coord' } },
-          { role: [snomed('446050000')], member: { reference: 'Practitioner/pr-doc' } },
-        ],
-      });
+    for (const id of ['p1', 'p3']) await s.update('CareTeam', `ct-${id}`, screeningCareTeam(id));
     integration = (await bearerFor(t.db.database, { role: 'integration', clock: t.clock })).authorization;
     coordinator = (
       await bearerFor(t.db.database, {
@@ -333,7 +318,7 @@ describe.each(databaseTargets)('assessments ($name)', ({ name, available }) => {
     'turns each positive social-needs domain into a Condition, a Goal and a referral suggestion, once',
     async () => {
       const positions = {
-        ...ahcNegative,
+        ...AHC_NEGATIVE,
         '88122-7': 1,
         '95618-5': 2,
         '95617-7': 2,

@@ -19,8 +19,9 @@ import {
   trend,
 } from './assessments.service.js';
 import { rescreenRules, scoreRules, socialNeedRules } from './follow-up.rules.js';
-import { enabledItems, validateResponse } from './questionnaire-engine.js';
+import { enabledItems } from './questionnaire-engine.js';
 import { findQuestionnaire, instruments } from './questionnaires.js';
+import { responseIssues, scoredForm } from './scored-forms.js';
 import { trendSources } from './trends.js';
 
 export interface AssessmentsRoutesOptions {
@@ -31,7 +32,7 @@ export interface AssessmentsRoutesOptions {
 /** What a save answers: the response scored, and what it set in motion. */
 function saved(result: { response: QuestionnaireResponse } & Processed) {
   return {
-    assessment: assessmentView(result.response),
+    assessment: assessmentView(result.response, result.form),
     observations: result.observations.map((o) => `Observation/${o.id}`),
     followUps: {
       tasks: result.followUps.tasks.map((t) => ({
@@ -116,9 +117,10 @@ export async function assessmentsRoutes(
         status: input.status,
         item: input.items,
       };
-      const view = assessmentView(response);
+      const form = scoredForm(questionnaire);
+      const view = assessmentView(response, form);
       return {
-        issues: validateResponse(questionnaire, response),
+        issues: responseIssues(questionnaire, response, form),
         enabledItems: enabledItems(questionnaire, response),
         ...(view.total !== undefined ? { total: view.total } : {}),
         ...(view.band ? { band: view.band } : {}),

@@ -1,18 +1,17 @@
 /**
  * The assessment workflow: submit or save a response (validated against its Questionnaire, nothing
- * written when invalid), score completed ones into Observations and apply the follow-up rules (after
- * commit, as the server, for every path: these routes, /fhir, bundles), list a patient's assessments
- * with their scores, and draw PHQ-9 / GAD-7 trends with response and remission marked.
+ * written when invalid), score it and apply the follow-up rules (process-response.ts, as the server,
+ * for every path: these routes, /fhir, bundles), list a patient's assessments with their scores, and
+ * draw PHQ-9 / GAD-7 trends with response and remission marked.
  */
-import type { Identifier, Observation, QuestionnaireResponse, QuestionnaireResponseItem } from 'fhir/r4.js';
-import { systemContext } from '../../access/access-context.js';
+import type { Identifier, QuestionnaireResponse, QuestionnaireResponseItem } from 'fhir/r4.js';
 import { forbidden } from '../../access/policy/visibility.js';
 import { conflict, notFound } from '../../fhir/outcome.js';
-import type { ChangeListener, ResourceStore } from '../../fhir/store/store.js';
-import { applyAssessmentFollowUps, type FollowUps } from './follow-up.service.js';
-import { recordResults } from './observations.js';
-import { responseErrors } from './questionnaire-engine.js';
-import { findQuestionnaire, invalidResponse } from './questionnaires.js';
+import type { ResourceStore } from '../../fhir/store/store.js';
+import { type Processed, processResponse } from './process-response.js';
+import { findQuestionnaire, findScoredForm } from './questionnaires.js';
+import { assertValidResponse } from './response-guard.js';
+import { type ScoredForm, scoredForm, shippedForm } from './scored-forms.js';
 import { type ScoreResult, scoreResponse } from './scoring.js';
 import { definitionFor, type InstrumentId, scoringDefinitions } from './scoring.rules.js';
 
@@ -26,70 +25,21 @@ export interface ResponseInput {
   identifier?: Identifier;
 }
 
-export interface Processed {
-  score?: ScoreResult;
-  observations: Observation[];
-  followUps: FollowUps;
-}
-
-const none = (): Processed => ({
-  observations: [],
-  followUps: { tasks: [], flags: [], conditions: [], goals: [] },
-});
-
-/**
- * Scores a completed response and applies its follow-ups, as the server, in one transaction; safe to
- * repeat (everything is created once). Responses in progress, or to questionnaires CareLoop does not
- * score, give nothing.
- */
-export async function processResponse(
-  store: ResourceStore,
-  response: QuestionnaireResponse,
-  timeZone: string,
-): Promise<Processed> {
-  const definition = definitionFor(response.questionnaire);
-  if (!definition || (response.status !== 'completed' && response.status !== 'amended')) return none();
-  if (!response.subject?.reference?.startsWith('Patient/')) return none();
-  const score = scoreResponse(definition, response);
-  return store.as(systemContext('assessments')).transaction(async (tx) => {
-    const results = await recordResults(tx, definition, response, score);
-    const followUps = await applyAssessmentFollowUps(tx, definition, response, score, timeZone);
-    return { score, observations: [...(results.total ? [results.total] : []), ...results.items], followUps };
-  });
-}
-
-/** The after-commit listener: every completed QuestionnaireResponse, whoever wrote it, is scored and followed up. */
-export function assessmentListener(
-  store: ResourceStore,
-  timeZone: string,
-  onError: (err: unknown) => void = () => {},
-): ChangeListener {
-  return async (changes) => {
-    for (const change of changes) {
-      if (change.resourceType !== 'QuestionnaireResponse' || change.action === 'delete') continue;
-      try {
-        await processResponse(store, change.resource as QuestionnaireResponse, timeZone);
-      } catch (err) {
-        // Saving the response again (PUT, a resend) is safe and makes what is missing.
-        onError(err);
-      }
-    }
-  };
-}
-
 /**
  * The store to write a patient's response with. Staff and integrations write as themselves (the
  * matrix decides). The permission matrix gives patients and caregivers no write on clinical records;
- * their own screening answers are the one exception, written by this service on their behalf for
- * their own record (a caregiver: a patient whose active proxy Consent names them) and audited under
- * their name.
+ * their own screening answers are the one exception: they write QuestionnaireResponses for their own
+ * record (a caregiver: a patient whose active proxy Consent names them), still as themselves, so the
+ * store matches, reads, checks and audits every step as the user and a conditional match sees only
+ * what they may see.
  */
 export async function writerFor(store: ResourceStore, patientId: string): Promise<ResourceStore> {
   const c = store.context;
   if (c.role !== 'patient' && c.role !== 'caregiver') return store;
   const patient = `Patient/${patientId}`;
   const named = c.role === 'patient' ? c.resource === patient : !c.onBehalfOf || c.onBehalfOf === patient;
-  // The read, as the user, proves the reach (for a caregiver: the proxy Consent is active).
+  // The read, as the user, proves the reach (for a caregiver: the proxy Consent is active); the store
+  // checks the write again, this gives the clearer refusal.
   const reached =
     named &&
     (await store.read('Patient', patientId).then(
@@ -97,7 +47,7 @@ export async function writerFor(store: ResourceStore, patientId: string): Promis
       () => false,
     ));
   if (!reached) throw forbidden(`a ${c.role} may answer questionnaires only for their own record`);
-  return store.as({ ...c, kind: 'system' });
+  return store.as({ ...c, serviceWrites: ['QuestionnaireResponse'] });
 }
 
 /** Validates and saves a new response for `patientId`; scores and follows up when completed. */
@@ -108,17 +58,19 @@ export async function submitResponse(
   timeZone: string,
 ): Promise<{ response: QuestionnaireResponse } & Processed> {
   const writer = await writerFor(store, patientId);
-  const response = await buildResponse(writer, patientId, input);
+  const { response, form } = await buildResponse(writer, patientId, input, timeZone);
+  // The same identifier again is the same response of this patient; the match runs as the caller and
+  // only among this patient's responses, so another patient's response is never "found".
   const { resource } = await writer.create(
     response,
     input.identifier?.value
       ? {
-          ifNoneExist: `identifier=${encodeURIComponent(`${input.identifier.system ?? ''}|${input.identifier.value}`)}`,
+          ifNoneExist: `identifier=${encodeURIComponent(`${input.identifier.system ?? ''}|${input.identifier.value}`)}&subject=${encodeURIComponent(`Patient/${patientId}`)}`,
         }
       : {},
   );
   const saved = resource as QuestionnaireResponse;
-  return { response: saved, ...(await processResponse(store, saved, timeZone)) };
+  return { response: saved, ...(await processResponse(store, saved, timeZone, form)) };
 }
 
 /**
@@ -141,25 +93,32 @@ export async function saveResponse(
     throw conflict(
       `QuestionnaireResponse/${responseId} is ${stored.status}: it can be amended, not reopened`,
     );
-  const response = await buildResponse(writer, patientId, {
-    ...input,
-    identifier: input.identifier ?? stored.identifier,
-    authored: input.authored ?? undefined,
-  });
+  const { response, form } = await buildResponse(
+    writer,
+    patientId,
+    { ...input, identifier: input.identifier ?? stored.identifier, authored: input.authored ?? undefined },
+    timeZone,
+  );
   const { resource } = await writer.update('QuestionnaireResponse', responseId, {
     ...response,
     id: responseId,
     status: done ? 'amended' : response.status,
   });
   const saved = resource as QuestionnaireResponse;
-  return { response: saved, ...(await processResponse(store, saved, timeZone)) };
+  return { response: saved, ...(await processResponse(store, saved, timeZone, form)) };
 }
 
+/**
+ * The response to save, pinned to the Questionnaire answered (404 when the server has none). A
+ * user's write is validated by the store's QuestionnaireResponse guard (response-guard.ts), after
+ * their access is checked; the server's own writes are not guarded, so they are validated here.
+ */
 async function buildResponse(
   store: ResourceStore,
   patientId: string,
   input: ResponseInput,
-): Promise<QuestionnaireResponse> {
+  timeZone: string,
+): Promise<{ response: QuestionnaireResponse; form?: ScoredForm }> {
   const questionnaire = await findQuestionnaire(store, input.questionnaire);
   if (!questionnaire) throw notFound(`no Questionnaire ${input.questionnaire} on this server`);
   const c = store.context;
@@ -179,9 +138,8 @@ async function buildResponse(
       : {}),
     item: input.items,
   };
-  const errors = responseErrors(questionnaire, response);
-  if (errors.length > 0) throw invalidResponse(errors);
-  return response;
+  if (c.kind === 'system') await assertValidResponse(store, response, timeZone);
+  return { response, form: scoredForm(questionnaire) };
 }
 
 export interface AssessmentView {
@@ -215,13 +173,26 @@ export async function listAssessments(store: ResourceStore, patientId: string): 
     ],
     '',
   );
-  return (bundle.entry ?? []).map((e) => assessmentView(e.resource as QuestionnaireResponse));
+  const forms = new Map<string, Promise<ScoredForm | undefined>>();
+  const views: AssessmentView[] = [];
+  for (const entry of bundle.entry ?? []) {
+    const response = entry.resource as QuestionnaireResponse;
+    const canonical = response.questionnaire ?? '';
+    if (!forms.has(canonical)) forms.set(canonical, findScoredForm(store, response.questionnaire));
+    views.push(assessmentView(response, await forms.get(canonical)));
+  }
+  return views;
 }
 
-/** One response with its score and factors. */
-export function assessmentView(response: QuestionnaireResponse): AssessmentView {
-  const definition = definitionFor(response.questionnaire);
-  const score = definition ? scoreResponse(definition, response) : undefined;
+/**
+ * One response with its score and factors; `form` says how its Questionnaire is scored (by default:
+ * a shipped instrument named by its url).
+ */
+export function assessmentView(response: QuestionnaireResponse, form?: ScoredForm): AssessmentView {
+  const shipped = definitionFor(response.questionnaire);
+  const scored = form ?? (shipped ? shippedForm(shipped) : undefined);
+  const definition = scored?.definition;
+  const score = scored ? scoreResponse(scored.definition, response, scored.linkIdOf) : undefined;
   return {
     id: response.id!,
     questionnaire: response.questionnaire ?? '',
@@ -242,7 +213,7 @@ export function assessmentView(response: QuestionnaireResponse): AssessmentView 
     factors: (score?.items ?? [])
       .filter((i) => i.answers.length > 0)
       .map((i) => ({
-        linkId: i.linkId,
+        linkId: scored?.linkIdOf.get(i.linkId) ?? i.linkId,
         question: i.code.display,
         answers: i.answers.map((a) => ({ code: a.code, display: a.display })),
         ...(i.points !== undefined ? { points: i.points } : {}),
@@ -252,5 +223,6 @@ export function assessmentView(response: QuestionnaireResponse): AssessmentView 
   };
 }
 
+export { assessmentListener, type Processed } from './process-response.js';
 export { type TrendPoint, trend } from './trends.js';
 export { scoringDefinitions };

@@ -38,6 +38,12 @@ export interface ScoreRule {
   flag?: { code: CodeableConcept };
   /** The task is done when a response to this instrument is scored (PHQ-2's "complete the PHQ-9"). */
   doneBy?: InstrumentId;
+  /**
+   * The rule reads one answer, so it applies to any response that gives it, whatever else is
+   * missing: in progress, stopped, or refused for its other answers (then its task and Flag are
+   * raised although the response is not saved).
+   */
+  anyResponse?: true;
   source: Source;
 }
 
@@ -54,8 +60,10 @@ export const scoreRules: readonly ScoreRule[] = [
   {
     id: 'phq9-item9-suicide-risk',
     instrument: 'phq-9',
-    // Whatever the total: a PHQ-9 of 1 made only of item 9 still triggers it.
+    // Whatever the total: a PHQ-9 of 1 made only of item 9 still triggers it; and whatever else is
+    // missing: a response in progress, stopped, or refused for other answers does too.
     applies: (s) => (itemPoints(s, '44260-8') ?? 0) > 0,
+    anyResponse: true,
     task: {
       title: 'Same-day suicide risk assessment (PHQ-9 item 9 answered above "Not at all")',
       role: 'physician',

@@ -25,7 +25,7 @@ import {
   socialNeedRules,
   type TaskAction,
 } from './follow-up.rules.js';
-import { responseKey } from './observations.js';
+import { onceFor, responseKey } from './observations.js';
 import type { ScoreResult } from './scoring.js';
 import type { ScoringDefinition } from './scoring.rules.js';
 
@@ -49,6 +49,13 @@ export interface FollowUps {
   goals: Goal[];
 }
 
+/** How far a response goes: `partial` (in progress, stopped, refused) applies only the `anyResponse` rules. */
+export interface FollowUpScope {
+  partial?: boolean;
+  /** Why the response was refused (it is not saved: the follow-ups point at the patient and say why). */
+  refused?: string;
+}
+
 /** Creates the follow-ups a scored response calls for (each once); `store` acts as the server. */
 export async function applyAssessmentFollowUps(
   store: ResourceStore,
@@ -56,6 +63,7 @@ export async function applyAssessmentFollowUps(
   response: QuestionnaireResponse,
   score: ScoreResult,
   timeZone: string,
+  scope: FollowUpScope = {},
 ): Promise<FollowUps> {
   const out: FollowUps = { tasks: [], flags: [], conditions: [], goals: [] };
   const patient = response.subject?.reference;
@@ -67,20 +75,28 @@ export async function applyAssessmentFollowUps(
     store.options.clock.now().getTime() - authored > FOLLOW_UP_WINDOW_DAYS * DAY_MS
   )
     return out;
+  const rules = scoreRules.filter(
+    (r) => r.instrument === definition.instrument && (!scope.partial || r.anyResponse) && r.applies(score),
+  );
+  if (scope.partial && rules.length === 0) return out;
   const ctx: Context = {
     store,
     response,
     key: responseKey(response),
+    evidence:
+      response.id && !scope.refused ? { reference: `QuestionnaireResponse/${response.id}` } : undefined,
+    refused: scope.refused,
     patient,
     timeZone,
     at: new Date(response.authored ?? store.options.clock.now().toISOString()),
     owners: await owners(store, patient.slice('Patient/'.length)),
   };
-  for (const rule of scoreRules) {
-    if (rule.instrument !== definition.instrument || !rule.applies(score)) continue;
+  for (const rule of rules) {
     out.tasks.push(await ensureTask(ctx, rule.id, rule.task, rule.source.title));
     if (rule.flag) out.flags.push(await ensureFlag(ctx, rule.id, rule.flag.code));
   }
+  // An unfinished response has no result to follow up, nor does it answer earlier reminders.
+  if (scope.partial) return out;
   for (const domain of score.domains.filter((d) => d.positive)) {
     const rule = socialNeedRules.find((r) => r.domain === domain.id);
     if (!rule) continue;
@@ -187,6 +203,9 @@ interface Context {
   store: ResourceStore;
   response: QuestionnaireResponse;
   key: string;
+  /** The saved response the follow-ups stem from (none when it was refused). */
+  evidence?: Reference;
+  refused?: string;
   patient: string;
   timeZone: string;
   /** When the response was authored: due times count from it. */
@@ -249,7 +268,7 @@ async function ensure<T extends Resource>(ctx: Context, part: string, resource: 
   const value = `${ctx.key}:${part}`;
   const { resource: saved } = await ctx.store.create(
     { ...resource, identifier: [{ system: ASSESSMENT_FOLLOW_UP, value }] } as Resource,
-    { ifNoneExist: `identifier=${encodeURIComponent(`${ASSESSMENT_FOLLOW_UP}|${value}`)}` },
+    { ifNoneExist: onceFor(ASSESSMENT_FOLLOW_UP, value, ctx.patient) },
   );
   return saved as T;
 }
@@ -276,15 +295,16 @@ async function ensureTask(
     priority: action.priority,
     code: { coding: [{ system: ASSESSMENT_TASK_CODE, code }], text: action.title },
     description: action.title,
-    focus: focus ?? { reference: `QuestionnaireResponse/${ctx.response.id}` },
+    focus: focus ?? ctx.evidence ?? { reference: ctx.patient },
     for: { reference: ctx.patient },
     authoredOn: now,
     lastModified: now,
     performerType: [role ? { coding: [{ ...role }], text: action.role } : { text: action.role }],
     ...(owner ? { owner: { reference: owner } } : {}),
     restriction: { period: { end: dueInstant(ctx.at, action.due, ctx.timeZone).toISOString() } },
-    reasonReference: { reference: `QuestionnaireResponse/${ctx.response.id}` },
+    ...(ctx.evidence ? { reasonReference: ctx.evidence } : {}),
     reasonCode: { text: `${action.title} (rule ${ruleId}; source: ${source})` },
+    ...(ctx.refused ? { note: [{ text: ctx.refused, time: now }] } : {}),
     ...(action.carePlanTemplate
       ? {
           input: [

@@ -17,16 +17,27 @@ export const V3_INTERPRETATION = 'http://terminology.hl7.org/CodeSystem/v3-Obser
 
 /**
  * What identifies a response across saves: its business identifier when it has one (an integration
- * that posts the same response twice), else its id.
+ * that posts the same response twice), else its id; a refused response, which has neither, is known
+ * by its content (sending it again refused raises nothing twice).
  */
 export function responseKey(response: QuestionnaireResponse): string {
   const id = response.identifier;
-  if (id?.value)
-    return `qr-${createHash('sha256')
-      .update(`${id.system ?? ''}|${id.value}`)
-      .digest('hex')
-      .slice(0, 24)}`;
-  return response.id!;
+  if (id?.value) return `qr-${hash(`${id.system ?? ''}|${id.value}`)}`;
+  if (response.id) return response.id;
+  const { subject, questionnaire, authored, item } = response;
+  return `qr-${hash(JSON.stringify([subject?.reference, questionnaire, authored, item]))}`;
+}
+
+const hash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 24);
+
+/**
+ * The If-None-Exist query of a record made once per response: its identifier, within the patient. The
+ * response key may come from a client's identifier, which another patient's response can share; the
+ * patient keeps one patient's results and follow-ups from ever matching (and being updated from or
+ * answered with) another's.
+ */
+export function onceFor(system: string, value: string, patient: string): string {
+  return `identifier=${encodeURIComponent(`${system}|${value}`)}&patient=${encodeURIComponent(patient)}`;
 }
 
 /** Creates (or, when an amended response changed them, updates) the result Observations; returns them. */
@@ -114,7 +125,7 @@ async function upsert(
     identifier: [{ system: RESULT_SYSTEM, value }],
   } as Observation;
   const { resource: saved, status } = await store.create(resource, {
-    ifNoneExist: `identifier=${encodeURIComponent(`${RESULT_SYSTEM}|${value}`)}`,
+    ifNoneExist: onceFor(RESULT_SYSTEM, value, observation.subject!.reference!),
   });
   const existing = saved as Observation;
   if (status === 201) return existing;

@@ -6,7 +6,14 @@
 import { readFileSync } from 'node:fs';
 import type { Questionnaire, QuestionnaireResponse, ValueSet } from 'fhir/r4.js';
 import { describe, expect, it } from 'vitest';
-import { answerAt, frequencyPositions, PHQ9_ITEMS, responseTo, spread } from './assessment-fixture.js';
+import {
+  AHC_NEGATIVE,
+  answerAt,
+  frequencyPositions,
+  PHQ9_ITEMS,
+  responseTo,
+  spread,
+} from './assessment-fixture.js';
 import { enabledItems, responseErrors, validateResponse } from './questionnaire-engine.js';
 import { instruments } from './questionnaires.js';
 
@@ -98,18 +105,7 @@ describe('validateResponse on the shipped PHQ-9', () => {
 
 describe('validateResponse on the AHC HRSN (groups, repeats)', () => {
   const ahc = instruments['ahc-hrsn'];
-  const all = {
-    '71802-3': 0,
-    '96778-6': 7,
-    '88122-7': 2,
-    '88123-5': 2,
-    '93030-5': 1,
-    '96779-4': 1,
-    '95618-5': 0,
-    '95617-7': 0,
-    '95616-9': 0,
-    '95615-1': 0,
-  };
+  const all = AHC_NEGATIVE;
 
   it('accepts several housing problems (a repeating question)', () => {
     const r = responseTo('ahc-hrsn', { ...all, '96778-6': 0 });

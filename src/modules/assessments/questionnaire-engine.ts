@@ -23,6 +23,8 @@ export interface ResponseIssue {
   message: string;
   /** `warning`: accepted, but the caller should know (an answer value set that cannot be checked here). */
   severity: 'error' | 'warning';
+  /** `required`: a required item left unanswered; `invalid`: anything else. */
+  code: 'required' | 'invalid';
 }
 
 /** The answer[x] each item type takes (R4 questionnaire.html#item-type). */
@@ -168,8 +170,20 @@ function issue(
   path: string,
   message: string,
   severity: 'error' | 'warning' = 'error',
+  code: ResponseIssue['code'] = 'invalid',
 ) {
-  walk.issues.push({ linkId, path, message, severity });
+  walk.issues.push({ linkId, path, message, severity, code });
+}
+
+function missing(walk: Walk, definition: QuestionnaireItem, path: string) {
+  issue(
+    walk,
+    definition.linkId,
+    path,
+    `"${definition.linkId}" (${label(definition)}) is required`,
+    'error',
+    'required',
+  );
 }
 
 function checkItems(
@@ -202,7 +216,7 @@ function checkItems(
   for (const definition of definitions) {
     if (seen.has(definition.linkId) || !definition.required || walk.inProgress) continue;
     if (definition.type === 'display' || !isEnabled(definition, scopes)) continue;
-    issue(walk, definition.linkId, path, `"${definition.linkId}" (${label(definition)}) is required`);
+    missing(walk, definition, path);
   }
 }
 
@@ -249,8 +263,7 @@ function checkItem(
       `${at}.item`,
       `"${definition.linkId}" is a question: nested items belong under its answers`,
     );
-  if (answers.length === 0 && definition.required && !walk.inProgress)
-    issue(walk, definition.linkId, at, `"${definition.linkId}" (${label(definition)}) is required`);
+  if (answers.length === 0 && definition.required && !walk.inProgress) missing(walk, definition, at);
   if (answers.length > 1 && !definition.repeats)
     issue(
       walk,

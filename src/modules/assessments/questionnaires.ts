@@ -1,18 +1,19 @@
 /**
  * The Questionnaires the server knows: the shipped instruments (seeded at start-up, once per
- * url + version), lookup by canonical, and the write guard that validates every QuestionnaireResponse
- * a user or an integration writes through /fhir against its Questionnaire.
+ * url + version), lookup by canonical (and how CareLoop scores the one found), and the 400 that
+ * names each fault of a response.
  */
-import type { Bundle, Questionnaire, QuestionnaireResponse } from 'fhir/r4.js';
+import type { Bundle, Questionnaire } from 'fhir/r4.js';
 import { systemContext } from '../../access/access-context.js';
-import { FhirError, unprocessable } from '../../fhir/outcome.js';
-import type { ResourceStore, WriteGuard } from '../../fhir/store/store.js';
+import { FhirError, type FhirIssue } from '../../fhir/outcome.js';
+import type { ResourceStore } from '../../fhir/store/store.js';
 import { ahcHrsn } from './instruments/ahc-hrsn.js';
 import { gad7 } from './instruments/gad-7.js';
 import { phq2, phq9 } from './instruments/phq.js';
 import { steadi } from './instruments/steadi.js';
-import { type ResponseIssue, responseErrors } from './questionnaire-engine.js';
-import type { InstrumentId } from './scoring.rules.js';
+import type { ResponseIssue } from './questionnaire-engine.js';
+import { type ScoredForm, scoredForm, shippedForm } from './scored-forms.js';
+import { definitionFor, type InstrumentId } from './scoring.rules.js';
 
 /** The shipped instruments, by id. */
 export const instruments: Record<InstrumentId, Questionnaire> = {
@@ -65,39 +66,32 @@ export async function findQuestionnaire(
   return bundle.entry?.[0]?.resource as Questionnaire | undefined;
 }
 
-/** 400 naming each offending item: expression = the linkId, diagnostics = where and why. */
-export function invalidResponse(issues: ResponseIssue[]): FhirError {
-  return new FhirError(
-    400,
-    issues.map((i) => ({
-      code: i.message.includes('required') ? 'required' : 'invalid',
+/**
+ * How CareLoop scores responses to the Questionnaire `canonical` names: a shipped instrument's url
+ * (any version) needs no lookup; another is looked up and recognised by its codes. Undefined when the
+ * server has no such Questionnaire or does not score it.
+ */
+export async function findScoredForm(
+  store: ResourceStore,
+  canonical: string | undefined,
+): Promise<ScoredForm | undefined> {
+  const shipped = definitionFor(canonical);
+  if (shipped) return shippedForm(shipped);
+  const questionnaire = await findQuestionnaire(store, canonical);
+  return questionnaire ? scoredForm(questionnaire) : undefined;
+}
+
+/**
+ * 400 naming each offending item: expression = the linkId, diagnostics = where and why; `notes` are
+ * informational issues added after them (what the refusal nonetheless set in motion).
+ */
+export function invalidResponse(issues: ResponseIssue[], notes: FhirIssue[] = []): FhirError {
+  return new FhirError(400, [
+    ...issues.map((i) => ({
+      code: i.code,
       diagnostics: `${i.path}: ${i.message}`,
       expression: i.linkId,
     })),
-  );
+    ...notes,
+  ]);
 }
-
-/** Validates a response against its Questionnaire; throws 422 (unknown questionnaire) or 400 (invalid). */
-export async function assertValidResponse(
-  store: ResourceStore,
-  response: QuestionnaireResponse,
-): Promise<Questionnaire> {
-  const questionnaire = await findQuestionnaire(store, response.questionnaire);
-  if (!questionnaire)
-    throw unprocessable(
-      `the Questionnaire ${response.questionnaire ?? '(none given)'} is not on this server: load it first, so the response can be checked against it`,
-      'QuestionnaireResponse.questionnaire',
-    );
-  const errors = responseErrors(questionnaire, response);
-  if (errors.length > 0) throw invalidResponse(errors);
-  return questionnaire;
-}
-
-/** The /fhir write guard: users' and integrations' QuestionnaireResponses must fit their Questionnaire. */
-export const questionnaireResponseGuard: WriteGuard = async ({ resource, store }) => {
-  if (resource?.resourceType !== 'QuestionnaireResponse') return;
-  const response = resource as QuestionnaireResponse;
-  // Entered in error or stopped: the record is being withdrawn, not answered.
-  if (response.status === 'entered-in-error' || response.status === 'stopped') return;
-  await assertValidResponse(store, response);
-};

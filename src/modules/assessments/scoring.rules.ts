@@ -55,6 +55,11 @@ export interface ScoringDefinition {
   title: string;
   questionnaireUrl: string;
   questionnaireVersion: string;
+  /**
+   * The Questionnaire.code that names the instrument (its LOINC panel): how another publisher's form of
+   * it (LHC-Forms, a vendor's) is recognised, its items then matched by their codes (scored-forms.ts).
+   */
+  panel: Coding;
   /** The total's Observation code. */
   total: Coding;
   items: readonly ScoredItem[];
@@ -108,6 +113,7 @@ export const scoringDefinitions: Record<InstrumentId, ScoringDefinition> = {
     title: 'PHQ-2',
     questionnaireUrl: phq2.url!,
     questionnaireVersion: phq2.version!,
+    panel: phq2.code![0]!,
     total: loinc('55758-7', 'Patient Health Questionnaire 2 item (PHQ-2) total score [Reported]'),
     items: frequencyItems(phqItems.slice(0, 2)),
     bands: [
@@ -139,6 +145,7 @@ export const scoringDefinitions: Record<InstrumentId, ScoringDefinition> = {
     title: 'PHQ-9',
     questionnaireUrl: phq9.url!,
     questionnaireVersion: phq9.version!,
+    panel: phq9.code![0]!,
     total: loinc('44261-6', 'Patient Health Questionnaire 9 item (PHQ-9) total score [Reported]'),
     items: [...frequencyItems(phqItems), difficulty],
     bands: [
@@ -191,6 +198,7 @@ export const scoringDefinitions: Record<InstrumentId, ScoringDefinition> = {
     title: 'GAD-7',
     questionnaireUrl: gad7.url!,
     questionnaireVersion: gad7.version!,
+    panel: gad7.code![0]!,
     total: loinc('70274-6', 'Generalized anxiety disorder 7 item (GAD-7) total score [Reported.PHQ]'),
     items: [...frequencyItems(gad7Items), difficulty],
     bands: [
@@ -234,6 +242,7 @@ export const scoringDefinitions: Record<InstrumentId, ScoringDefinition> = {
     title: 'AHC HRSN core',
     questionnaireUrl: ahcHrsn.url!,
     questionnaireVersion: ahcHrsn.version!,
+    panel: ahcHrsn.code![0]!,
     // The tool has no overall score; its one total is the interpersonal safety score (4–20).
     total: loinc('95614-4', 'Interpersonal safety [Score]'),
     items: [
@@ -372,6 +381,7 @@ export const scoringDefinitions: Record<InstrumentId, ScoringDefinition> = {
     title: 'STEADI key questions',
     questionnaireUrl: steadi.url!,
     questionnaireVersion: steadi.version!,
+    panel: steadi.code![0]!,
     total: { system: STEADI_SYSTEM, code: 'key-questions-yes', display: 'STEADI key questions answered yes' },
     items: [
       ['fallen-past-year', 'Have you fallen in the past year?'],

@@ -4,7 +4,14 @@
  * shipped instrument validates the responses the scoring reads.
  */
 import { describe, expect, it } from 'vitest';
-import { frequencyPositions, GAD7_ITEMS, PHQ9_ITEMS, responseTo, spread } from './assessment-fixture.js';
+import {
+  AHC_NEGATIVE,
+  frequencyPositions,
+  GAD7_ITEMS,
+  PHQ9_ITEMS,
+  responseTo,
+  spread,
+} from './assessment-fixture.js';
 import { rescreenFor, scoreRules } from './follow-up.rules.js';
 import { responseErrors } from './questionnaire-engine.js';
 import { instruments } from './questionnaires.js';
@@ -108,19 +115,7 @@ describe('GAD-7 bands (Spitzer 2006)', () => {
 });
 
 describe('AHC HRSN core domains (CMS 2017)', () => {
-  // Every answer negative: steady housing, no problems ("None", last option), never true, no, no, never.
-  const negative: Record<string, number> = {
-    '71802-3': 0,
-    '96778-6': 7,
-    '88122-7': 2,
-    '88123-5': 2,
-    '93030-5': 1,
-    '96779-4': 1,
-    '95618-5': 0,
-    '95617-7': 0,
-    '95616-9': 0,
-    '95615-1': 0,
-  };
+  const negative = AHC_NEGATIVE;
   const positiveDomains = (changes: Record<string, number>) =>
     score('ahc-hrsn', { ...negative, ...changes })
       .domains.filter((d) => d.positive)

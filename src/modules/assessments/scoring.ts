@@ -34,11 +34,21 @@ export interface ScoreResult {
   domains: DomainResult[];
 }
 
-/** Scores `response` by `definition`. */
-export function scoreResponse(definition: ScoringDefinition, response: QuestionnaireResponse): ScoreResult {
+/**
+ * Scores `response` by `definition`. `linkIdOf` gives the form's linkId of each definition item when
+ * the form is another publisher's (scored-forms.ts); by default they are the same.
+ */
+export function scoreResponse(
+  definition: ScoringDefinition,
+  response: QuestionnaireResponse,
+  linkIdOf?: ReadonlyMap<string, string>,
+): ScoreResult {
   const answers = collectAnswers(response.item ?? []);
   const items: ItemScore[] = definition.items.map((item) => {
-    const given = (answers.get(item.linkId) ?? []).flatMap((a) => (a.valueCoding ? [a.valueCoding] : []));
+    const asked = linkIdOf ? linkIdOf.get(item.linkId) : item.linkId;
+    const given = ((asked && answers.get(asked)) || []).flatMap((a) =>
+      a.valueCoding ? [a.valueCoding] : [],
+    );
     const positions = given.map((c) => item.options.findIndex((code) => sameCoding(c, { code })));
     const first = positions[0];
     const points = item.points && first !== undefined && first >= 0 ? item.points[first] : undefined;
