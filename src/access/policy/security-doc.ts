@@ -10,11 +10,12 @@ import {
   renderPermissionMatrix,
   renderSensitiveAccess,
 } from './permission-matrix.js';
-import { patientFacingTypes } from './resource-groups.js';
+import { patientFacingTypes, renderResourceGroups } from './resource-groups.js';
 
 export const securityDocPath = new URL('../../../docs/security.md', import.meta.url);
 
 const blocks = {
+  'resource-groups': renderResourceGroups,
   'permission-matrix': renderPermissionMatrix,
   'sensitive-access': renderSensitiveAccess,
   'consent-required': () =>
