@@ -14,6 +14,7 @@ import {
   buildPatient,
   buildPractitioner,
   buildPrivacyConsent,
+  buildTask,
   securityLabels,
 } from '../../test/support/factories.js';
 import { bearerFor, type ClockedTestApp, openClockedTestApp } from '../../test/support/identity.js';
@@ -30,7 +31,10 @@ type Who =
   | 'physician'
   | 'readOnlyPhysician'
   | 'caregiver'
-  | 'patient';
+  | 'patient'
+  | 'coordinator'
+  | 'mover'
+  | 'cNurse';
 
 const icd10 = (code: string) => ({ coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code }] });
 const emergency = 'emergency department arrival, unconscious';
@@ -43,7 +47,7 @@ describe.each(databaseTargets)('access-control bypasses stay closed ($name)', ({
 
   const request = (
     who: Who,
-    method: 'GET' | 'POST' | 'PUT',
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH',
     url: string,
     payload?: object,
     contentType = 'application/fhir+json',
@@ -82,7 +86,15 @@ describe.each(databaseTargets)('access-control bypasses stay closed ($name)', ({
     if (!available) return;
     t = await openClockedTestApp(name, { rateLimitPerMinute: 1_000_000 });
     const s = t.store;
-    for (const id of ['pr-nurse', 'pr-dietitian', 'pr-physician', 'pr-physician2'])
+    for (const id of [
+      'pr-nurse',
+      'pr-dietitian',
+      'pr-physician',
+      'pr-physician2',
+      'pr-coord',
+      'pr-mover',
+      'pr-cnurse',
+    ])
       await s.update('Practitioner', id, { ...buildPractitioner({ name: [{ family: `Doe-${id}` }] }), id });
 
     // Patient A is on the nurse's and dietitian's care team; B (linked from A) is on no one's.
@@ -142,6 +154,18 @@ describe.each(databaseTargets)('access-control bypasses stay closed ($name)', ({
       id: 'grp',
     });
 
+    // Patient C: the mover (a physician) is on A's and C's teams, cNurse on C's only; G: no one's.
+    await s.update('Patient', 'C', { ...buildPatient(), id: 'C' });
+    await s.update('CareTeam', 'ct-C', {
+      ...buildCareTeam('C', ['Practitioner/pr-mover', 'Practitioner/pr-cnurse']),
+      id: 'ct-C',
+    });
+    await s.update('CareTeam', 'ct-A-mover', {
+      ...buildCareTeam('A', ['Practitioner/pr-mover']),
+      id: 'ct-A-mover',
+    });
+    await s.update('Patient', 'G', { ...buildPatient(), id: 'G' });
+
     // A deleted patient whose records remain.
     await s.update('Patient', 'P', { ...buildPatient({ identifier: [{ value: 'MRN-P' }] }), id: 'P' });
     await s.update('Observation', 'obs-P', { ...buildObservation('P'), id: 'obs-P' });
@@ -184,6 +208,9 @@ describe.each(databaseTargets)('access-control bypasses stay closed ($name)', ({
       ],
       ['caregiver', { role: 'caregiver', resource: 'RelatedPerson/rp-x' }],
       ['patient', { role: 'patient', resource: 'Patient/A' }],
+      ['coordinator', { role: 'care-coordinator', resource: 'Practitioner/pr-coord' }],
+      ['mover', { role: 'physician', resource: 'Practitioner/pr-mover' }],
+      ['cNurse', { role: 'nurse', resource: 'Practitioner/pr-cnurse' }],
     ];
     for (const [who, options] of identities) {
       const bearer = await bearerFor(t.db.database, { ...options, clock: t.clock });
@@ -234,36 +261,182 @@ describe.each(databaseTargets)('access-control bypasses stay closed ($name)', ({
   );
 
   it.runIf(available)(
-    "writing over a deleted patient's id is no way into the records that remain under it",
+    "writing over a deleted patient's id is no way into the records that remain under it, and answers as a free id",
     async () => {
       expect((await get('integration', '/fhir/Observation/obs-P')).statusCode).toBe(200);
-      const patient: Patient = {
+      const patient = (id: string): Patient => ({
         resourceType: 'Patient',
-        id: 'P',
+        id,
         generalPractitioner: [{ reference: 'Practitioner/pr-nurse' }],
-      };
-      expect((await request('nurse', 'PUT', '/fhir/Patient/P', patient)).statusCode).toBe(404);
+      });
+      const deleted = await request('nurse', 'PUT', '/fhir/Patient/P', patient('P'));
+      const free = await request('nurse', 'PUT', '/fhir/Patient/P-free', patient('P-free'));
+      expect(deleted.statusCode).toBe(405);
+      expect(free.statusCode).toBe(405);
+      expect(deleted.body.replaceAll('/P ', '/{id} ')).toBe(free.body.replaceAll('/P-free ', '/{id} '));
       expect((await get('nurse', '/fhir/Observation/obs-P')).statusCode).toBe(404);
       expect((await get('integration', '/fhir/Patient/P')).statusCode).toBe(410);
     },
   );
 
   it.runIf(available)(
-    'writing over a hidden deleted record answers 404, as for any hidden record',
+    "a user's PUT to a hidden deleted record answers exactly as one to a free id: users create with POST",
     async () => {
-      const absent = await request('nurse', 'PUT', '/fhir/Observation/never-existed', {
-        ...buildObservation('A'),
-        id: 'never-existed',
-      });
-      expect(absent.statusCode).toBe(201);
-      expect(absent.json().meta.versionId).toBe('1');
-
-      const hidden = await request('nurse', 'PUT', '/fhir/Observation/obs-Bdel', {
-        ...buildObservation('A'),
-        id: 'obs-Bdel',
-      });
-      expect(hidden.statusCode).toBe(404);
+      const put = (id: string) =>
+        request('nurse', 'PUT', `/fhir/Observation/${id}`, { ...buildObservation('A'), id });
+      const absent = await put('never-existed');
+      const hidden = await put('obs-Bdel');
+      expect(absent.statusCode).toBe(405);
+      expect(hidden.statusCode).toBe(405);
+      const text = (response: typeof absent) => (response.json() as OperationOutcome).issue[0]?.diagnostics;
+      expect(text(absent)).toBe(
+        'Observation/never-existed does not exist; create records with POST (the server assigns the id)',
+      );
+      expect(text(hidden)).toBe(
+        'Observation/obs-Bdel does not exist; create records with POST (the server assigns the id)',
+      );
       expect((await get('integration', '/fhir/Observation/obs-Bdel')).statusCode).toBe(410);
+      expect((await get('integration', '/fhir/Observation/never-existed')).statusCode).toBe(404);
+      // A conditional update that matches nothing is a create (R4), which a user may make.
+      const conditional = await request('nurse', 'POST', '/fhir', {
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: [
+          {
+            request: { method: 'PUT', url: 'Observation?identifier=urn:lab|conditional-1' },
+            resource: buildObservation('A', { identifier: [{ system: 'urn:lab', value: 'conditional-1' }] }),
+          },
+        ],
+      });
+      expect(conditional.statusCode).toBe(200);
+      expect((conditional.json() as Bundle).entry![0]!.response!.status).toBe('201');
+      // An integration still creates with its own ids (update-as-create).
+      const integration = await request('integration', 'PUT', '/fhir/Observation/from-the-ehr', {
+        ...buildObservation('A'),
+        id: 'from-the-ehr',
+      });
+      expect(integration.statusCode).toBe(201);
+    },
+  );
+
+  it.runIf(available)(
+    "an update may not drop the patient reference: the record would leave every user's reach",
+    async () => {
+      const created = await request('nurse', 'POST', '/fhir/Observation', buildObservation('A'));
+      expect(created.statusCode).toBe(201);
+      const id = created.json().id as string;
+      const patch = await t.app.inject({
+        method: 'PATCH',
+        url: `/fhir/Observation/${id}`,
+        payload: [{ op: 'remove', path: '/subject' }],
+        headers: { authorization: auth.nurse, 'content-type': 'application/json-patch+json' },
+      });
+      expect(patch.statusCode).toBe(403);
+      expect((patch.json() as OperationOutcome).issue[0]).toMatchObject({
+        diagnostics: 'write Observation: the resource must name the patient it is about',
+        expression: ['Observation'],
+      });
+      expect((await get('nurse', `/fhir/Observation/${id}`)).json().meta.versionId).toBe('1');
+
+      const task = await request('nurse', 'POST', '/fhir/Task', buildTask('A'));
+      expect(task.statusCode).toBe(201);
+      const { for: _for, ...withoutFor } = task.json() as Task;
+      const put = await request('nurse', 'PUT', `/fhir/Task/${withoutFor.id}`, withoutFor);
+      expect(put.statusCode).toBe(403);
+      expect((put.json() as OperationOutcome).issue[0]?.diagnostics).toBe(
+        'write Task: the resource must name the patient it is about',
+      );
+      const inBundle = await request('nurse', 'POST', '/fhir', {
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: [{ request: { method: 'PUT', url: `Task/${withoutFor.id}` }, resource: withoutFor }],
+      });
+      expect(inBundle.statusCode).toBe(403);
+      expect((await get('nurse', `/fhir/Task/${withoutFor.id}`)).json().for.reference).toBe('Patient/A');
+    },
+  );
+
+  it.runIf(available)(
+    'a record moved to another patient takes its earlier versions out of sight of those who cannot see the new patient',
+    async () => {
+      const obs = { ...buildObservation('A'), id: 'obs-moved' };
+      expect((await request('mover', 'PUT', '/fhir/Observation/obs-moved', obs)).statusCode).toBe(405);
+      const created = await request('mover', 'POST', '/fhir/Observation', buildObservation('A'));
+      const id = created.json().id as string;
+      expect((await get('nurse', `/fhir/Observation/${id}/_history/1`)).statusCode).toBe(200);
+
+      // Only someone who may write for both patients moves it.
+      const toC = { ...(created.json() as Observation), subject: { reference: 'Patient/C' } };
+      expect((await request('nurse', 'PUT', `/fhir/Observation/${id}`, toC)).statusCode).toBe(403);
+      expect((await request('mover', 'PUT', `/fhir/Observation/${id}`, toC)).statusCode).toBe(200);
+
+      // The nurse sees A but not C: nothing of the record is left for her, not even version 1.
+      expect((await get('nurse', `/fhir/Observation/${id}`)).statusCode).toBe(404);
+      expect((await get('nurse', `/fhir/Observation/${id}/_history/1`)).statusCode).toBe(404);
+      expect((await get('nurse', `/fhir/Observation/${id}/_history`)).statusCode).toBe(404);
+      const typeHistory = (await get('nurse', '/fhir/Observation/_history?_count=1000')).json() as Bundle;
+      expect(typeHistory.entry!.some((e) => e.fullUrl!.endsWith(`/Observation/${id}`))).toBe(false);
+      // cNurse sees C but not A: the record as it is now, not the version filed under A.
+      expect((await get('cNurse', `/fhir/Observation/${id}/_history/2`)).statusCode).toBe(200);
+      expect((await get('cNurse', `/fhir/Observation/${id}/_history/1`)).statusCode).toBe(404);
+      expect(((await get('cNurse', `/fhir/Observation/${id}/_history`)).json() as Bundle).total).toBe(1);
+      // The mover sees both patients, so both versions.
+      expect(((await get('mover', `/fhir/Observation/${id}/_history`)).json() as Bundle).total).toBe(2);
+    },
+  );
+
+  it.runIf(available)(
+    'break-the-glass does not become standing access: a CareTeam naming oneself is refused under the grant, and assigning stays refused',
+    async () => {
+      const glass = await postJson('coordinator', '/api/break-glass', { patientId: 'G', reason: emergency });
+      expect(glass.statusCode).toBe(200);
+      const team = await request(
+        'coordinator',
+        'POST',
+        '/fhir/CareTeam',
+        buildCareTeam('G', ['Practitioner/pr-coord']),
+      );
+      expect(team.statusCode).toBe(403);
+      expect((team.json() as OperationOutcome).issue[0]?.diagnostics).toBe(
+        "the emergency (break-the-glass) grant to Patient/G does not allow writing a CareTeam that changes who may see the patient's records; only the patient's care team or attributed provider may",
+      );
+      const assign = await postJson('coordinator', '/api/assignments', {
+        patientId: 'G',
+        userId: userIds.nurse,
+      });
+      expect(assign.statusCode).toBe(403);
+      expect(assign.json().error.message).toBe(
+        "the emergency (break-the-glass) grant to Patient/G does not allow assigning the patient; only the patient's care team or attributed provider may",
+      );
+      // The grant still serves the emergency: the coordinator reads and records.
+      expect((await get('coordinator', '/fhir/Patient/G')).statusCode).toBe(200);
+      expect((await request('coordinator', 'POST', '/fhir/Task', buildTask('G'))).statusCode).toBe(201);
+      const relationships = await t.db.database.db
+        .selectFrom('access_relationships')
+        .select('kind')
+        .where('patient_id', '=', 'G')
+        .execute();
+      expect(relationships.map((r) => r.kind)).toEqual(['break-the-glass']);
+
+      // On the patient's care team, the same coordinator may do both.
+      await t.store.update('CareTeam', 'ct-G', {
+        ...buildCareTeam('G', ['Practitioner/pr-coord']),
+        id: 'ct-G',
+      });
+      expect(
+        (
+          await request(
+            'coordinator',
+            'POST',
+            '/fhir/CareTeam',
+            buildCareTeam('G', ['Practitioner/pr-coord', 'Practitioner/pr-nurse']),
+          )
+        ).statusCode,
+      ).toBe(201);
+      expect(
+        (await postJson('coordinator', '/api/assignments', { patientId: 'G', userId: userIds.dietitian }))
+          .statusCode,
+      ).toBe(201);
     },
   );
 

@@ -4,7 +4,6 @@
  * action x relationship (on the care team / not related / consented / sensitive-labelled /
  * break-the-glass) through read, search, _include, _revinclude and $everything, and create and delete.
  */
-import { readFileSync } from 'node:fs';
 import type { Bundle, FhirResource } from 'fhir/r4.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -19,47 +18,24 @@ import {
   buildTask,
   securityLabels,
 } from '../../test/support/factories.js';
-import { bearerFor } from '../../test/support/identity.js';
+import { bearersByRole } from '../../test/support/identity.js';
+import {
+  docBreakGlassRoles,
+  docConsentRequired,
+  docMatrix,
+  docPatientFacing,
+  docSensitiveAccess,
+} from '../../test/support/security-doc.js';
 import { openTestApp, type TestApp } from '../../test/support/test-app.js';
 import { databaseTargets } from '../../test/support/test-databases.js';
 import { type Role, roles } from './access-context.js';
-import { parsePermissionMatrix } from './policy/permission-matrix.js';
 
 // ---- what docs/security.md says ------------------------------------------------------------------
-const doc = readFileSync(new URL('../../docs/security.md', import.meta.url), 'utf8');
-const block = (name: string) =>
-  doc.match(new RegExp(`<!-- ${name}:start -->\\n([\\s\\S]*?)\\n<!-- ${name}:end -->`))![1]!;
-const matrix = parsePermissionMatrix(block('permission-matrix'));
-const sensitiveTable = parsePermissionMatrixLike(block('sensitive-access'));
-const consentRequired = listAfterColon(block('consent-required'));
-const patientFacing = new Set(listAfterColon(block('patient-facing')));
-const breakGlassRoles = listAfterColon(block('break-glass-roles').split(';')[0]!);
-
-function listAfterColon(line: string): string[] {
-  return line
-    .slice(line.indexOf(':') + 1)
-    .replace(/\.$/, '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
-
-function parsePermissionMatrixLike(table: string): Record<string, Set<string>> {
-  const lines = table.split('\n');
-  const header = lines[0]!
-    .split('|')
-    .slice(2, -1)
-    .map((s) => s.trim());
-  const out: Record<string, Set<string>> = {};
-  for (const line of lines.slice(2)) {
-    const cells = line
-      .split('|')
-      .slice(1, -1)
-      .map((s) => s.trim());
-    out[cells[0]!] = new Set(header.filter((_, i) => cells[i + 1] === 'yes'));
-  }
-  return out;
-}
+const matrix = docMatrix;
+const sensitiveTable = docSensitiveAccess;
+const consentRequired = docConsentRequired;
+const patientFacing = docPatientFacing;
+const breakGlassRoles = docBreakGlassRoles;
 
 // ---- the world ------------------------------------------------------------------------------------
 const clinicalRoles = [
@@ -97,6 +73,18 @@ function fixtures(): Fixture[] {
       patient: p,
     });
     out.push({ resource: { ...buildObservation(p), id: `obs-${p}` }, group: 'clinical', patient: p });
+    // Provenance of the patient's data, as an EHR or Synthea export sends it: clinical, not audit.
+    out.push({
+      resource: {
+        resourceType: 'Provenance',
+        id: `prov-${p}`,
+        target: [{ reference: `Patient/${p}` }, { reference: `Observation/obs-${p}` }],
+        recorded: '2026-11-01T10:00:00Z',
+        agent: [{ who: { reference: 'Organization/org-clinic' } }],
+      },
+      group: 'clinical',
+      patient: p,
+    });
     out.push({ resource: { ...buildCarePlan(p), id: `plan-${p}` }, group: 'care-coordination', patient: p });
     out.push({ resource: { ...buildCoverage(p), id: `cov-${p}` }, group: 'financial', patient: p });
     out.push({
@@ -248,22 +236,19 @@ const searchParamForPatient: Record<string, string> = {
   Task: 'patient',
   ServiceRequest: 'patient',
   Consent: 'patient',
+  Provenance: 'patient',
 };
 
 describe.each(databaseTargets)('access matrix from docs/security.md ($name)', ({ name, available }) => {
   let app: TestApp;
   let world: Fixture[];
-  const auth = new Map<Role, string>();
+  let auth = new Map<Role, string>();
 
   beforeAll(async () => {
     if (!available) return;
     app = await openTestApp(name);
     world = await seed(app);
-    for (const role of roles)
-      auth.set(
-        role,
-        (await bearerFor(app.db.database, { role, resource: userResource(role) })).authorization,
-      );
+    auth = await bearersByRole(app.db.database, roles, userResource);
   }, 120_000);
   afterAll(async () => app?.close());
 
@@ -419,7 +404,9 @@ describe.each(databaseTargets)('access matrix from docs/security.md ($name)', ({
                 false,
               ) ||
               (!patientBound && expectedReach(role, group, 'read') === 'all');
-            const expected = mayDelete ? 204 : seen ? 403 : 404;
+            // A role without delete reach is told so whatever the id (that says nothing of the record);
+            // otherwise a record out of sight answers as a missing one.
+            const expected = mayDelete ? 204 : deleteReach === 'none' || seen ? 403 : 404;
             const deleted = await app.app.inject({
               method: 'DELETE',
               url: `/fhir/${target.resourceType}/${target.id}`,

@@ -18,6 +18,7 @@ import { appendAudit, verifyAuditChain } from './audit/audit-trail.js';
 import { breakGlass } from './break-glass/break-glass.service.js';
 import { requireRole, requireUser } from './identity/authenticate.js';
 import { assertTokenAllows, forbidden } from './policy/visibility.js';
+import { assertStandingRelationship } from './policy/write-access.js';
 
 export interface AccessRoutesOptions {
   database: Database;
@@ -220,18 +221,15 @@ export async function accessRoutes(app: FastifyInstance, options: AccessRoutesOp
       if (body.userId === context.userId) throw forbidden('you cannot assign a patient to yourself');
       // The one who assigns must reach the patient (404 otherwise, as for any record out of reach)
       // by a standing relationship: emergency access or an assignment is no ground to pass access on.
-      await store.as(context).read('Patient', body.patientId);
-      const grants = await store.as(context).grants();
-      const standing = await database.db
-        .selectFrom('access_relationships')
-        .select('patient_id')
-        .where('patient_id', '=', body.patientId)
-        .where('principal', 'in', grants.principals)
-        .where('kind', 'in', ['care-team', 'general-practitioner', 'managing-organization'])
-        .where((eb) => eb.or([eb('expires_ms', 'is', null), eb('expires_ms', '>', clock.now().getTime())]))
-        .executeTakeFirst();
-      if (!standing)
-        throw forbidden("only the patient's care team or attributed provider may assign the patient");
+      const asUser = store.as(context);
+      await asUser.read('Patient', body.patientId);
+      await assertStandingRelationship(
+        database.db,
+        await asUser.grants(),
+        body.patientId,
+        'assigning the patient',
+        clock.now().getTime(),
+      );
       const user = await database.db
         .selectFrom('users')
         .select(['id', 'role'])

@@ -116,6 +116,18 @@ export async function bearerFor(
   return { authorization: `Bearer ${token}`, user };
 }
 
+/** An Authorization header for a new user of each role, linked to the FHIR resource `resourceOf` names. */
+export async function bearersByRole(
+  database: Database,
+  roles: readonly Role[],
+  resourceOf: (role: Role) => string | undefined,
+): Promise<Map<Role, string>> {
+  const out = new Map<Role, string>();
+  for (const role of roles)
+    out.set(role, (await bearerFor(database, { role, resource: resourceOf(role) })).authorization);
+  return out;
+}
+
 export interface ClockedTestApp {
   app: FastifyInstance;
   store: ResourceStore;

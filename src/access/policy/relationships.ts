@@ -162,6 +162,37 @@ export function deriveRelationships(
   return { relationships, labels };
 }
 
+/**
+ * Whether writing `after` over `before` (each a resource and its patient; absent when there is none,
+ * as for a create or a delete) changes who may see the patient's records: the relationships or
+ * consent decisions derived from it differ. Such a write needs a standing relationship (visibility.ts).
+ */
+export function changesAccess(
+  before: { resource?: Resource; patientId?: string | null },
+  after: { resource?: Resource; patientId?: string | null },
+): boolean {
+  const facts = ({ resource, patientId }: typeof before): string => {
+    if (!resource || !relationshipSources.has(resource.resourceType)) return '';
+    const { relationships, labels } = deriveRelationships(resource, patientId ?? undefined);
+    const rows = [
+      ...relationships.map((r) => [
+        'relationship',
+        r.patient_id,
+        r.principal,
+        r.kind,
+        r.starts_ms,
+        r.expires_ms,
+      ]),
+      ...labels.map((l) => ['consent', l.patient_id, l.label, l.decision, l.starts_ms, l.expires_ms]),
+    ];
+    return rows
+      .map((r) => JSON.stringify(r))
+      .sort()
+      .join('\n');
+  };
+  return facts(before) !== facts(after);
+}
+
 /** Walks a Consent's provisions: nested provisions override their parent (R4 Consent.provision.provision). */
 function collectConsent(
   provision: ConsentProvision,

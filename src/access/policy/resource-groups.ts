@@ -16,18 +16,18 @@ export const resourceGroups = [
 ] as const;
 export type ResourceGroup = (typeof resourceGroups)[number];
 
-/** What each group holds, for docs/security.md. */
+/** What each group holds: the resource-groups table of docs/security.md (`renderResourceGroups`). */
 export const groupDescriptions: Record<ResourceGroup, string> = {
   demographics: 'Patient, RelatedPerson, Person',
   clinical:
-    'Condition, Observation, MedicationRequest, Encounter, Procedure, DiagnosticReport, AllergyIntolerance, Immunization, DocumentReference, QuestionnaireResponse, Flag, RiskAssessment and every other patient-compartment type not listed elsewhere',
+    'Condition, Observation, MedicationRequest, Encounter, Procedure, DiagnosticReport, AllergyIntolerance, Immunization, DocumentReference, QuestionnaireResponse, Flag, RiskAssessment, Provenance (of clinical data, in the compartment of the patient it targets) and every other patient-compartment type not listed elsewhere',
   'care-coordination':
-    'CarePlan, CareTeam, Goal, Task, ServiceRequest, Appointment, Communication, CommunicationRequest, EpisodeOfCare, Group (cohorts)',
+    'CarePlan, CareTeam, Goal, Task, ServiceRequest, Appointment, Communication, CommunicationRequest, EpisodeOfCare, Group (a cohort names many patients, so only roles with `all` reach see one)',
   consent: 'Consent',
   financial: 'Coverage, Claim, ClaimResponse, ExplanationOfBenefit, Account, Invoice, ChargeItem',
   directory:
     'Practitioner, PractitionerRole, Organization, Location, HealthcareService, Medication, Questionnaire, PlanDefinition, ValueSet and other shared, non-patient resources',
-  audit: 'AuditEvent (the audit trail, read-only)',
+  audit: "AuditEvent (the server's own audit trail, read-only, served from the chain)",
 };
 
 const listed: Record<string, ResourceGroup> = {
@@ -56,8 +56,10 @@ const listed: Record<string, ResourceGroup> = {
   Invoice: 'financial',
   ChargeItem: 'financial',
   EnrollmentRequest: 'financial',
+  // The audit group is the server's own trail. Provenance says where clinical data came from (a
+  // Synthea or EHR export carries one per patient): clinical data of the patient it targets (R4's
+  // patient compartment, through Provenance.patient = a target that is a Patient), so it is not listed.
   AuditEvent: 'audit',
-  Provenance: 'audit',
   // A cohort lists patients (a registry, a program roster): coordination data, and with no single
   // patient of its own, reached only with `all`.
   Group: 'care-coordination',
@@ -94,3 +96,9 @@ export const patientFacingTypes = new Set([
   'Immunization',
   'Consent',
 ]);
+
+/** The resource-groups table in docs/security.md. */
+export function renderResourceGroups(): string {
+  const rows = resourceGroups.map((g) => `| ${g} | ${groupDescriptions[g]} |`);
+  return ['| group | resource types |', '| --- | --- |', ...rows].join('\n');
+}

@@ -11,11 +11,12 @@ import {
   renderReferralElements,
   renderSensitiveAccess,
 } from './permission-matrix.js';
-import { patientFacingTypes } from './resource-groups.js';
+import { patientFacingTypes, renderResourceGroups } from './resource-groups.js';
 
 export const securityDocPath = new URL('../../../docs/security.md', import.meta.url);
 
 const blocks = {
+  'resource-groups': renderResourceGroups,
   'permission-matrix': renderPermissionMatrix,
   'sensitive-access': renderSensitiveAccess,
   'referral-elements': renderReferralElements,

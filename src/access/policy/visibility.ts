@@ -2,7 +2,7 @@
  * Access decisions, as SQL conditions over the resources (or resource_versions) row, so that searches
  * are filtered inside the query (totals and paging stay right) and every path — read, vread, history,
  * search, _include, $everything, conditional matches — applies the same rule. Writes are checked
- * against the same reach before they happen (assertMayWrite).
+ * against the same reach before they happen (write-access.ts).
  */
 import type { Resource } from 'fhir/r4.js';
 import { type Expression, type RawBuilder, sql } from 'kysely';
@@ -197,7 +197,25 @@ export function visibilityCondition(
   now: number,
   options: { versions?: boolean; action?: Action } = {},
 ): RawBuilder<unknown> {
-  const reach = reachFor(grants, resourceType, options.action ?? 'read');
+  const action = options.action ?? 'read';
+  const version = rowCondition(grants, resourceType, alias, now, action, !!options.versions);
+  if (!options.versions || reachFor(grants, resourceType, action) === 'none') return version;
+  // A version is visible only while its record is: a record moved to a patient the user cannot see
+  // (or labelled since) takes its earlier versions with it, so history and vread tell nothing of it.
+  const current = rowCondition(grants, resourceType, 'cur', now, action, false);
+  return sql`(${version} and exists (select 1 from resources cur where cur.resource_type = ${sql.ref(`${alias}.resource_type`)} and cur.id = ${sql.ref(`${alias}.id`)} and ${current}))`;
+}
+
+/** The condition on one row (current or, with `versions`, a version) by itself. */
+function rowCondition(
+  grants: Grants,
+  resourceType: string,
+  alias: string,
+  now: number,
+  action: Action,
+  versions: boolean,
+): RawBuilder<unknown> {
+  const reach = reachFor(grants, resourceType, action);
   const patient = sql.ref(`${alias}.patient_id`);
   let condition: RawBuilder<unknown>;
   switch (reach) {
@@ -225,9 +243,8 @@ export function visibilityCondition(
       if (resourceType === 'Patient')
         condition = sql`${patient} in (${patientsOf(grants.organizations, ['referral'], now)})`;
       else if (resourceType === 'Task' || resourceType === 'ServiceRequest')
-        condition = options.versions
-          ? sql`exists (select 1 from resources x where x.resource_type = ${sql.ref(`${alias}.resource_type`)} and x.id = ${sql.ref(`${alias}.id`)} and x.rid in (${referrals}))`
-          : sql`${sql.ref(`${alias}.rid`)} in (${referrals})`;
+        // A version has no rid of its own: its record's current row decides (visibilityCondition).
+        condition = versions ? sql`1 = 1` : sql`${sql.ref(`${alias}.rid`)} in (${referrals})`;
       else condition = sql`1 = 0`;
       break;
     }
@@ -260,99 +277,6 @@ function sensitivityCondition(grants: Grants, alias: string, now: number, reach:
 /** 403 with an OperationOutcome naming what was refused. */
 export function forbidden(message: string, expression?: string): FhirError {
   return new FhirError(403, [{ code: 'forbidden', diagnostics: message, expression }]);
-}
-
-/**
- * Refuses a write the context may not make. `before` is the patient of the stored version (if any),
- * `after` the patient of the new content; both must be within the role's reach. `rid` is the stored
- * resource's key (a community organization may update only the referrals addressed to it).
- */
-export async function assertMayWrite(
-  ex: Executor,
-  grants: Grants,
-  write: {
-    resourceType: string;
-    id: string;
-    action: Action;
-    before?: string | null;
-    after?: string;
-    rid?: number;
-    existed: boolean;
-  },
-  now: number,
-): Promise<'ok' | 'check-after'> {
-  const reach = reachFor(grants, write.resourceType, write.action);
-  const what = `${write.action === 'delete' ? 'delete' : 'write'} ${write.resourceType}`;
-  if (reach === 'all') return 'ok';
-  if (reach === 'none') throw forbidden(`your role (${grants.role}) may not ${what} resources`);
-  const patients = [...new Set([write.before, write.after].filter((p): p is string => !!p))];
-  if (patients.length === 0)
-    throw forbidden(`${what}: the resource must name the patient it is about`, write.resourceType);
-  if (reach === 'own') {
-    if (patients.every((p) => p === grants.ownPatient)) return 'ok';
-    throw forbidden(`you may ${what} only in your own record`);
-  }
-  if (reach === 'referrals') {
-    if (
-      write.existed &&
-      write.rid !== undefined &&
-      (write.resourceType === 'Task' || write.resourceType === 'ServiceRequest')
-    ) {
-      const row = await ex
-        .selectFrom('access_relationships')
-        .select('source_rid')
-        .where('source_rid', '=', write.rid)
-        .where('kind', '=', 'referral')
-        .where('principal', 'in', grants.organizations.length ? grants.organizations : ['-'])
-        .executeTakeFirst();
-      if (row) return 'ok';
-    }
-    throw forbidden(`you may ${what} only for referrals addressed to your organization`);
-  }
-  // related (and proxy, a caregiver's service write): every patient involved must be related now.
-  const principals = reach === 'proxy' ? (grants.proxy ? [grants.proxy] : []) : grants.principals;
-  const kinds = reach === 'proxy' ? ['proxy-consent'] : relatedKinds;
-  const related = new Set(
-    principals.length === 0
-      ? []
-      : (
-          await sql<{
-            patient_id: string;
-          }>`select distinct patient_id from access_relationships where patient_id in (${sql.join(patients)}) and principal in (${sql.join(principals)}) and kind in (${sql.join(kinds)}) and ${inForce(now)}`.execute(
-            ex,
-          )
-        ).rows.map((r) => r.patient_id),
-  );
-  const missing = patients.filter((p) => !related.has(p));
-  if (missing.length === 0) return 'ok';
-  // Registering a new patient: allowed when the new record itself attributes the patient to the user
-  // (checked after the write, before commit).
-  if (
-    write.resourceType === 'Patient' &&
-    !write.existed &&
-    missing.length === 1 &&
-    missing[0] === write.after
-  )
-    return 'check-after';
-  throw forbidden(`you may ${what} only for patients you have a care relationship with`);
-}
-
-/** After-the-write check for a newly registered patient (see assertMayWrite). */
-export async function assertRelatedNow(
-  ex: Executor,
-  grants: Grants,
-  patientId: string,
-  now: number,
-): Promise<void> {
-  if (grants.principals.length === 0) throw forbidden('you may register only patients attributed to you');
-  const row =
-    await sql`select 1 as one from access_relationships where patient_id = ${patientId} and principal in (${sql.join(grants.principals)}) and kind in (${sql.join(relatedKinds)}) and ${inForce(now)}`.execute(
-      ex,
-    );
-  if (row.rows.length === 0)
-    throw forbidden(
-      'you may register only patients attributed to you or your organization (Patient.generalPractitioner or managingOrganization)',
-    );
 }
 
 const referralVisible = new Map<string, ReadonlySet<string>>(

@@ -25,6 +25,8 @@ interface ParsedEntry {
   url: string;
   entry: BundleEntry;
   ifMatch?: number;
+  /** A conditional update that matched nothing and names no id: a create with a server-assigned id. */
+  creates?: boolean;
 }
 
 export interface BundleOptions {
@@ -164,7 +166,11 @@ async function processTransaction(
           `conditional update "${e.url}" matches more than one resource`,
           `Bundle.entry[${e.index}].request.url`,
         );
-      e.id = ids[0] ?? e.entry.resource?.id ?? newId();
+      e.id = ids[0] ?? e.entry.resource?.id;
+      if (!e.id) {
+        e.id = newId();
+        e.creates = true;
+      }
     }
     if (fullUrl && e.id && (e.method === 'POST' || e.method === 'PUT'))
       references.set(fullUrl, `${e.resourceType}/${e.id}`);
@@ -242,7 +248,8 @@ async function processTransaction(
         );
       writes.push({
         index: e.index,
-        method: 'PUT',
+        // R4: a conditional update that matches nothing creates, so it is written (and checked) as one.
+        method: e.creates ? 'POST' : 'PUT',
         resourceType: e.resourceType,
         id: e.id!,
         resource: { ...resource, id: e.id },

@@ -9,9 +9,8 @@ import { type RawBuilder, sql } from 'kysely';
 import { type AccessContext, systemContext } from '../../access/access-context.js';
 import { type AuditEntry, appendAudit, appendsInOneStatement } from '../../access/audit/audit-trail.js';
 import { patientOf } from '../../access/policy/access-facts.js';
+import { changesAccess } from '../../access/policy/relationships.js';
 import {
-  assertMayWrite,
-  assertRelatedNow,
   forbidden,
   type Grants,
   presentFor,
@@ -20,6 +19,12 @@ import {
   visibilityCondition,
   visibleElements,
 } from '../../access/policy/visibility.js';
+import {
+  absentTargetError,
+  assertMayWrite,
+  assertRelatedNow,
+  writeReach,
+} from '../../access/policy/write-access.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Database, Executor } from '../../platform/database.js';
 import { isResourceType } from '../definitions.js';
@@ -429,15 +434,20 @@ export class ResourceStore {
   }
 
   /**
-   * Checks each write against the context's reach before anything is written: the stored version must
-   * be visible (else 404, as if absent) and both its patient and the new content's patient within the
-   * role's write reach (else 403). Returns new patients to check once the write has made them related.
+   * Checks each write against the context's reach before anything is written: a role without reach
+   * for the type is refused (403) whatever the id; a target that does not exist or is out of sight
+   * answers the same either way (absentTargetError); the stored version's patient and the new
+   * content's patient must be within the role's write reach (else 403); and a write that changes who
+   * may see a patient's records needs a standing relationship. Returns new patients to check once the
+   * write has made them related.
    */
   private async checkWrites(writes: Write[]): Promise<string[]> {
     const grants = await this.grants();
     const now = this.options.clock.now().getTime();
     const checkAfter: string[] = [];
     for (const w of writes) {
+      const action = w.method === 'DELETE' ? 'delete' : 'write';
+      const reach = writeReach(grants, w.resourceType, action);
       const stored = await this.ex
         .selectFrom('resources')
         .select(['rid', 'patient_id', 'deleted', 'content'])
@@ -448,35 +458,39 @@ export class ResourceStore {
       // same reach as writing it before, and registering a "new" Patient over a deleted one is no
       // way in to the records that remain under its id.
       const existed = !!stored;
-      if (existed && !(await this.isVisible(w.resourceType, w.id)))
-        throw new HiddenRecordError(404, [
-          { code: 'not-found', diagnostics: `${w.resourceType}/${w.id} does not exist` },
-        ]);
-      const after = w.resource
-        ? patientOf(w.resource, indexRows({ ...w.resource, id: w.id } as Resource, 0).sp_reference)
+      const hidden = existed && !(await this.isVisible(w.resourceType, w.id));
+      if (!existed || hidden) {
+        const refused = absentTargetError(reach, w, hidden);
+        if (refused) throw hidden ? new HiddenRecordError(refused.status, refused.issues) : refused;
+      }
+      const resource = w.resource ? ({ ...w.resource, id: w.id } as Resource) : undefined;
+      const after = resource
+        ? resource.resourceType === 'Patient'
+          ? w.id
+          : (patientOf(resource, indexRows(resource, 0).sp_reference) ?? null)
         : undefined;
+      const current = stored && !stored.deleted ? (JSON.parse(stored.content) as Resource) : undefined;
       const verdict = await assertMayWrite(
         this.ex,
         grants,
         {
           resourceType: w.resourceType,
           id: w.id,
-          action: w.method === 'DELETE' ? 'delete' : 'write',
+          action,
           before: existed ? stored!.patient_id : undefined,
-          after: w.resource ? (w.resourceType === 'Patient' ? w.id : after) : undefined,
+          after,
           rid: stored ? Number(stored.rid) : undefined,
           existed,
+          changesAccess: changesAccess(
+            { resource: current, patientId: stored?.patient_id },
+            { resource, patientId: after },
+          ),
         },
         now,
       );
       if (verdict === 'check-after') checkAfter.push(w.id);
       for (const guard of this.guards.get(w.resourceType) ?? [])
-        await guard({
-          resource: w.resource,
-          stored: stored && !stored.deleted ? (JSON.parse(stored.content) as Resource) : undefined,
-          context: this.context,
-          store: this,
-        });
+        await guard({ resource: w.resource, stored: current, context: this.context, store: this });
     }
     return checkAfter;
   }

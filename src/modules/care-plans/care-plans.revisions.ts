@@ -20,9 +20,12 @@ export interface Revision {
 }
 
 /**
- * Provenance is in the audit group, which no clinical role may write or read (docs/security.md), so
- * it is written by the server's own context inside the caller's transaction: the user's change and
- * its record commit together or not at all.
+ * A revision's Provenance targets a plan or goal version, not a Patient, so it is in no patient's
+ * compartment (R4: Provenance.patient is a target that is a Patient) and only roles that reach every
+ * clinical record see it; and not every role that may revise a plan may write clinical records
+ * (social workers, community health workers). So it is written by the server's own context inside the
+ * caller's transaction (the user's change and its record commit together or not at all), and read by
+ * it once the history has been read as the user.
  */
 const provenanceContext = () => systemContext('care-plans');
 
