@@ -101,14 +101,14 @@ export async function buildApp(config: Config, parts: AppParts): Promise<App> {
     done(null, body),
   );
   installErrorHandlers(app);
-  // Before any route: helmet, rate limits and authentication hooks apply to routes registered after them.
-  await installHardening(app, config);
+  // Before any route: helmet, request limits and authentication apply to routes registered after them. Requests are counted once authentication knows whose they are.
+  const throttle = await installHardening(app, config);
   const identity = {
     database: parts.database,
     clock: parts.clock,
     policy: sessionPolicy(config.sessionIdleMinutes),
   };
-  await installAuthentication(app, identity);
+  await installAuthentication(app, { ...identity, throttle });
 
   await app.register(swagger, {
     openapi: {

@@ -78,9 +78,14 @@ export interface AuthenticationOptions {
   clock: Clock;
   /** Session lifetimes; default 30 minutes idle, 12 hours absolute. */
   policy?: SessionPolicy;
+  /** Request limits (server/hardening.ts), applied once the caller is known; none when limits are off. */
+  throttle?: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 }
 
-/** Registers cookie parsing and the hook that sets `request.access` on every request. */
+/**
+ * Registers cookie parsing and the hook that sets `request.access` on every request (and applies the
+ * request limits).
+ */
 export async function installAuthentication(
   app: FastifyInstance,
   options: AuthenticationOptions,
@@ -88,7 +93,8 @@ export async function installAuthentication(
   const { database, clock } = options;
   const policy = options.policy ?? sessionPolicy();
   await app.register(cookie);
-  app.addHook('onRequest', async (request, reply) => {
+  /** Sets `request.access` (and `request.authSession`) from the request's token or cookie. */
+  const identify = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const authorization = request.headers.authorization;
     if (authorization !== undefined) {
       // A token request ignores any cookie: and needs no CSRF token, since a browser never adds
@@ -137,7 +143,21 @@ export async function installAuthentication(
       request.access = accessFor(session.user, 'session', session.id, request.ip);
       primeGrants(request.access, session.roles);
     }
-    const csrfIssued = session.state === 'active' || session.state === 'pending-password-change';
+  };
+
+  app.addHook('onRequest', async (request, reply) => {
+    let failure: unknown;
+    try {
+      await identify(request, reply);
+    } catch (err) {
+      failure = err;
+    }
+    // Counted once the caller is known (its user's budget), and before credentials that do not hold
+    // are refused: those count against the address, so guessing tokens is throttled like signing in.
+    await options.throttle?.(request, reply);
+    if (failure) throw failure;
+    const session = request.authSession;
+    const csrfIssued = session?.state === 'active' || session?.state === 'pending-password-change';
     const path = request.url.split('?')[0];
     if (csrfIssued && !SAFE_METHODS.has(request.method) && !CSRF_EXEMPT.has(path)) {
       const sent = request.headers[CSRF_HEADER];
