@@ -17,7 +17,7 @@ import { toAuditEvent } from './audit/audit-event.js';
 import { appendAudit, verifyAuditChain } from './audit/audit-trail.js';
 import { breakGlass } from './break-glass/break-glass.service.js';
 import { requireRole, requireUser } from './identity/authenticate.js';
-import { assertTokenAllows, forbidden } from './policy/visibility.js';
+import { forbidden } from './policy/visibility.js';
 
 export interface AccessRoutesOptions {
   database: Database;
@@ -177,7 +177,11 @@ export async function accessRoutes(app: FastifyInstance, options: AccessRoutesOp
 
   app.post(
     '/api/break-glass',
-    { schema: { tags: ['access'], summary: 'Emergency access to one patient' } },
+    {
+      schema: { tags: ['access'], summary: 'Emergency access to one patient' },
+      // A grant opens a whole record: a token needs write scope on Patient to ask for one.
+      config: { access: { writes: ['Patient'] } },
+    },
     async (request) => {
       const context = requireUser(request);
       const body = parse(
@@ -196,7 +200,10 @@ export async function accessRoutes(app: FastifyInstance, options: AccessRoutesOp
 
   app.post(
     '/api/assignments',
-    { schema: { tags: ['access'], summary: 'Assign a patient to a user' } },
+    {
+      schema: { tags: ['access'], summary: 'Assign a patient to a user' },
+      config: { access: { writes: ['Patient'] } },
+    },
     async (request, reply) => {
       const context = requireUser(request);
       const body = parse(
@@ -209,7 +216,6 @@ export async function accessRoutes(app: FastifyInstance, options: AccessRoutesOp
       );
       if (context.role !== 'care-coordinator' && context.role !== 'physician')
         throw forbidden('assignments are made by care coordinators and physicians');
-      assertTokenAllows(context, 'Patient', 'write');
       if (body.userId === context.userId) throw forbidden('you cannot assign a patient to yourself');
       // The one who assigns must reach the patient (404 otherwise, as for any record out of reach)
       // by a standing relationship: emergency access or an assignment is no ground to pass access on.

@@ -101,7 +101,8 @@ export async function buildApp(config: Config, parts: AppParts): Promise<App> {
     done(null, body),
   );
   installErrorHandlers(app);
-  // Before any route: helmet, request limits and authentication apply to routes registered after them. Requests are counted once authentication knows whose they are.
+  // Before any route: helmet, request limits, authentication and the scope gate apply to routes
+  // registered after them. Requests are counted once authentication knows whose they are.
   const throttle = await installHardening(app, config);
   const identity = {
     database: parts.database,

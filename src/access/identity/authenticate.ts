@@ -22,6 +22,7 @@ import {
 } from './sessions.js';
 import { authenticateToken } from './tokens.js';
 import { type User, userActor } from './users.service.js';
+import { installWriteScopes } from './write-scopes.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -83,8 +84,8 @@ export interface AuthenticationOptions {
 }
 
 /**
- * Registers cookie parsing and the hook that sets `request.access` on every request (and applies the
- * request limits).
+ * Registers cookie parsing, the hook that sets `request.access` on every request (and applies the
+ * request limits), and the gate that holds every route to the token's scopes (write-scopes.ts).
  */
 export async function installAuthentication(
   app: FastifyInstance,
@@ -165,6 +166,7 @@ export async function installAuthentication(
         throw forbidden('missing or wrong CSRF token (send the x-csrf-token header)');
     }
   });
+  installWriteScopes(app, { database, clock });
 }
 
 /** The caller's access context; 401 when the request is not authenticated. */

@@ -73,7 +73,10 @@ export async function worklistRoutes(app: FastifyInstance, options: WorklistRout
 
   app.post(
     '/api/worklist/reassign',
-    { schema: { tags: ['worklist'], summary: 'Give several tasks to one owner' } },
+    {
+      schema: { tags: ['worklist'], summary: 'Give several tasks to one owner' },
+      config: { access: { writes: ['Task'] } },
+    },
     async (request) => {
       const context = requireUser(request);
       const body = parse(reassignBody, request.body);
