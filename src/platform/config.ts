@@ -33,6 +33,8 @@ export interface Config {
   rateLimitPerMinute: number;
   /** Requests per minute per integration account (an EHR interface, an HL7 feed); 0: unlimited. */
   integrationRateLimitPerMinute: number;
+  /** How often a long-lived response (the worklist's event stream) checks that its session or token still holds. */
+  streamCheckMs: number;
   /** Minutes without a request after which a session ends (it also ends 12 hours after sign-in). */
   sessionIdleMinutes: number;
   /** IANA time zone of the care organization: day boundaries ("due today", "this week") are drawn in it. */
@@ -88,6 +90,7 @@ const envSchema = z.object({
     10_000_000,
     'requests a minute per integration account; 0 turns its limit off',
   ).default(60_000),
+  CARELOOP_STREAM_CHECK_SECONDS: wholeNumber(1, 3600, 'seconds between checks of a live stream').default(15),
   CARELOOP_SESSION_IDLE_MINUTES: z.coerce
     .number()
     .int()
@@ -161,6 +164,7 @@ export function loadConfig(
     corsOrigins: e.CARELOOP_CORS_ORIGINS,
     rateLimitPerMinute: e.CARELOOP_RATE_LIMIT_PER_MINUTE,
     integrationRateLimitPerMinute: e.CARELOOP_INTEGRATION_RATE_LIMIT_PER_MINUTE,
+    streamCheckMs: e.CARELOOP_STREAM_CHECK_SECONDS * 1000,
     sessionIdleMinutes: e.CARELOOP_SESSION_IDLE_MINUTES,
     timeZone: e.CARELOOP_TIME_ZONE,
     holidays: { calendar: e.CARELOOP_HOLIDAYS, extra: e.CARELOOP_EXTRA_HOLIDAYS },

@@ -9,6 +9,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { accessRoutes } from '../access/access.routes.js';
 import { authRoutes } from '../access/identity/auth.routes.js';
 import { installAuthentication } from '../access/identity/authenticate.js';
+import { credentialCheck } from '../access/identity/credential-check.js';
 import { sessionPolicy } from '../access/identity/sessions.js';
 import { usersRoutes } from '../access/identity/users.routes.js';
 import { loadFhirDefinitions } from '../fhir/definitions.js';
@@ -132,7 +133,9 @@ export async function buildApp(config: Config, parts: AppParts): Promise<App> {
   store.guardWrites('Task', taskStatusGuard);
   // Finished encounters make their follow-up tasks (after commit, as the server's own account).
   store.onChange(followUpListener(store, config.timeZone));
-  await app.register(worklistRoutes, { store, timeZone: config.timeZone });
+  // The live event stream ends with its session or token (checked every config.streamCheckMs).
+  const credentials = credentialCheck({ ...identity, intervalMs: config.streamCheckMs });
+  await app.register(worklistRoutes, { store, timeZone: config.timeZone, credentials });
   await app.register(careTeamRoutes, { store });
   await app.register(carePlansRoutes, { store, timeZone: config.timeZone });
   await app.register(goalsRoutes, { store });
