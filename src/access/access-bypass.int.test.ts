@@ -4,6 +4,7 @@
  * to see it, so a test cannot pass merely because the query matches nothing.
  */
 import type { Bundle, Observation, OperationOutcome, Patient, RelatedPerson, Task } from 'fhir/r4.js';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildCareTeam,
@@ -22,6 +23,7 @@ import { databaseTargets } from '../../test/support/test-databases.js';
 import { frequencyPositions, PHQ9_ITEMS, responseTo } from '../modules/assessments/assessment-fixture.js';
 import { ensureInstruments } from '../modules/assessments/questionnaires.js';
 import type { AuditEntry } from './audit/audit-trail.js';
+import { routesOf } from './identity/write-scopes.js';
 import { breakGlassMinutes } from './policy/permission-matrix.js';
 
 type Who =
@@ -500,7 +502,9 @@ describe.each(databaseTargets)('access-control bypasses stay closed ($name)', ({
   it.runIf(available)(
     'a token without Patient write scope can neither break the glass nor assign',
     async () => {
-      const denied = "this token's scopes do not allow write on Patient";
+      const denied =
+        "insufficient_scope: this token's scopes (user/Observation.read) do not allow writing Patient; " +
+        'it needs user/Patient.write (or user/*.write)';
       const glass = await postJson('readOnlyPhysician', '/api/break-glass', {
         patientId: 'B',
         reason: emergency,
@@ -881,6 +885,98 @@ describe.each(databaseTargets)('access-control bypasses stay closed ($name)', ({
         },
       );
   });
+
+  it.runIf(available)(
+    'scopes on every write route: a read-only token is refused 403 insufficient_scope (or told to sign in) on every route that writes, before anything is written',
+    async () => {
+      // Every route the app has, as it was registered: a route added later is covered without a line here.
+      const writes = routesOf(t.app).flatMap((route) =>
+        route.methods
+          .filter((m) => !['GET', 'HEAD', 'OPTIONS'].includes(m))
+          .map((method) => ({ ...route, method })),
+      );
+      expect(writes.length).toBeGreaterThan(40);
+      // The only POSTs that read, held to read scopes: widening this list is a decision to review.
+      expect(writes.filter((r) => r.access.readOnly).map((r) => `${r.method} ${r.url}`)).toEqual([
+        'POST /fhir/:type/_search',
+        'POST /fhir/:type/:id/:target/_search',
+        'POST /api/assessments/check',
+      ]);
+      // Sign-in and account security: a signed-in session only, whatever a token's scopes.
+      expect(writes.filter((r) => r.access.sessionOnly).map((r) => `${r.method} ${r.url}`)).toEqual([
+        'POST /auth/login',
+        'POST /auth/mfa',
+        'POST /auth/password',
+        'POST /auth/logout',
+        'POST /auth/mfa/enroll',
+        'POST /auth/mfa/confirm',
+        'POST /admin/users/:id/reset-password',
+        'POST /admin/users/:id/tokens',
+      ]);
+      // An integration may write everything its token allows: only the scope stands in the way.
+      const { authorization } = await bearerFor(t.db.database, {
+        role: 'integration',
+        scopes: 'user/*.read',
+        clock: t.clock,
+      });
+      const stored = async () =>
+        Promise.all(
+          ['resources', 'resource_versions', 'access_relationships', 'notification_reads', 'hl7_messages']
+            .concat(['users', 'api_tokens', 'sessions'])
+            .map(async (table) =>
+              Number(
+                (
+                  await sql<{ n: number }>`select count(*) as n from ${sql.table(table)}`.execute(
+                    t.db.database.db,
+                  )
+                ).rows[0]!.n,
+              ),
+            ),
+        );
+      const before = await stored();
+      const observation = { ...buildObservation('A'), id: 'obs-A' };
+      for (const route of writes) {
+        const url = route.url.replace(':type', 'Observation').replace(/:\w+/g, 'obs-A');
+        const request = (() => {
+          if (route.method === 'DELETE') return {};
+          if (route.url === '/hl7/v2') return { payload: 'MSH|^~\\&|LAB', contentType: 'text/plain' };
+          if (route.method === 'PATCH')
+            return { payload: [{ op: 'remove', path: '/note' }], contentType: 'application/json-patch+json' };
+          if (route.url === '/fhir' || route.url === '/fhir/')
+            return {
+              payload: {
+                resourceType: 'Bundle',
+                type: 'transaction',
+                entry: [{ resource: observation, request: { method: 'PUT', url: 'Observation/obs-A' } }],
+              },
+              contentType: 'application/fhir+json',
+            };
+          if (route.url.startsWith('/fhir/'))
+            return { payload: observation, contentType: 'application/fhir+json' };
+          return { payload: {}, contentType: 'application/json' };
+        })();
+        const response = await t.app.inject({
+          method: route.method as 'POST',
+          url,
+          headers: { authorization, ...(request.contentType ? { 'content-type': request.contentType } : {}) },
+          ...(request.payload ? { payload: request.payload } : {}),
+        });
+        const said = `${route.method} ${route.url}: ${response.body}`;
+        if (route.access.readOnly) {
+          expect(response.statusCode, said).not.toBe(403);
+          continue;
+        }
+        expect(response.statusCode, said).toBe(403);
+        const message = route.url.startsWith('/fhir')
+          ? (response.json() as OperationOutcome).issue[0]?.diagnostics
+          : response.json().error.message;
+        if (route.access.sessionOnly)
+          expect(message, said).toMatch(/^this needs a signed-in session, not a bearer token/);
+        else expect(message, said).toMatch(/^insufficient_scope: .* it needs user\/[A-Za-z*]+\.write/);
+      }
+      expect(await stored()).toEqual(before);
+    },
+  );
 
   // Last: it moves the app's clock past the grant's expiry.
   it.runIf(available)(

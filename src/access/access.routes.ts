@@ -17,7 +17,7 @@ import { toAuditEvent } from './audit/audit-event.js';
 import { appendAudit, verifyAuditChain } from './audit/audit-trail.js';
 import { breakGlass } from './break-glass/break-glass.service.js';
 import { requireRole, requireUser } from './identity/authenticate.js';
-import { assertTokenAllows, forbidden } from './policy/visibility.js';
+import { forbidden } from './policy/visibility.js';
 import { assertStandingRelationship } from './policy/write-access.js';
 
 export interface AccessRoutesOptions {
@@ -185,7 +185,11 @@ export async function accessRoutes(app: FastifyInstance, options: AccessRoutesOp
 
   app.post(
     '/api/break-glass',
-    { schema: { tags: ['access'], summary: 'Emergency access to one patient' } },
+    {
+      schema: { tags: ['access'], summary: 'Emergency access to one patient' },
+      // A grant opens a whole record: a token needs write scope on Patient to ask for one.
+      config: { access: { writes: ['Patient'] } },
+    },
     async (request) => {
       const context = requireUser(request);
       const body = parse(
@@ -204,7 +208,10 @@ export async function accessRoutes(app: FastifyInstance, options: AccessRoutesOp
 
   app.post(
     '/api/assignments',
-    { schema: { tags: ['access'], summary: 'Assign a patient to a user' } },
+    {
+      schema: { tags: ['access'], summary: 'Assign a patient to a user' },
+      config: { access: { writes: ['Patient'] } },
+    },
     async (request, reply) => {
       const context = requireUser(request);
       const body = parse(
@@ -217,7 +224,6 @@ export async function accessRoutes(app: FastifyInstance, options: AccessRoutesOp
       );
       if (context.role !== 'care-coordinator' && context.role !== 'physician')
         throw forbidden('assignments are made by care coordinators and physicians');
-      assertTokenAllows(context, 'Patient', 'write');
       if (body.userId === context.userId) throw forbidden('you cannot assign a patient to yourself');
       // The one who assigns must reach the patient (404 otherwise, as for any record out of reach)
       // by a standing relationship: emergency access or an assignment is no ground to pass access on.

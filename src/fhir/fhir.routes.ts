@@ -6,7 +6,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Bundle, Resource } from 'fhir/r4.js';
 import { requireUser } from '../access/identity/authenticate.js';
+import type { RouteAccess } from '../access/identity/write-scopes.js';
 import { capabilityStatement } from './capability.js';
+import { isResourceType } from './definitions.js';
 import { badRequest, notFound, notSupported, operationOutcome } from './outcome.js';
 import { parseEtag, processBundle } from './store/bundle.js';
 import { patientEverything } from './store/everything.js';
@@ -45,6 +47,32 @@ export function parseQueryString(qs: string): Query {
   return out;
 }
 
+/**
+ * The resource types a transaction or batch Bundle writes (its entries other than GET and HEAD), for
+ * the scope gate: the type its URL names, else its resource's; `*` when neither says (or the body is
+ * no Bundle), so that only a token that may write anything gets past the gate to be told why.
+ */
+export function bundleWriteTypes(body: unknown): string[] {
+  const entries = (body as Bundle | undefined)?.entry;
+  if (!Array.isArray(entries)) return ['*'];
+  const types = new Set<string>();
+  for (const entry of entries) {
+    const method = entry?.request?.method;
+    if (method === 'GET' || method === 'HEAD') continue;
+    const named = String(entry?.request?.url ?? '')
+      .replace(/^\//, '')
+      .split(/[/?]/)[0];
+    const type = named && isResourceType(named) ? named : entry?.resource?.resourceType;
+    types.add(type && isResourceType(type) ? type : '*');
+  }
+  return [...types];
+}
+
+/** Writes the resource type the path names (`/fhir/:type`, `/fhir/:type/:id`). */
+const writesPathType: { access: RouteAccess } = {
+  access: { writes: (request) => [(request.params as { type: string }).type] },
+};
+
 /** Registers the FHIR routes on `app` (mount with prefix /fhir). */
 export async function fhirRoutes(app: FastifyInstance, options: FhirRoutesOptions): Promise<void> {
   const { store: serverStore } = options;
@@ -66,8 +94,16 @@ export async function fhirRoutes(app: FastifyInstance, options: FhirRoutesOption
     ),
   );
 
-  app.post('/', { schema: { tags, summary: 'Transaction or batch Bundle' } }, async (request, reply) =>
-    send(reply, 200, await processBundle(as(request), request.body, { baseUrl: base(request) })),
+  app.post(
+    '/',
+    {
+      schema: { tags, summary: 'Transaction or batch Bundle' },
+      // A token needs write scope for every type the Bundle writes: each entry of a transaction, and
+      // a batch too (refused whole rather than entry by entry).
+      config: { access: { writes: (request) => bundleWriteTypes(request.body) } },
+    },
+    async (request, reply) =>
+      send(reply, 200, await processBundle(as(request), request.body, { baseUrl: base(request) })),
   );
 
   app.get('/_history', { schema: { tags, summary: 'History of all resources' } }, async (request, reply) =>
@@ -83,14 +119,14 @@ export async function fhirRoutes(app: FastifyInstance, options: FhirRoutesOption
 
   app.post<{ Params: { type: string } }>(
     '/:type/_search',
-    { schema: { tags, summary: 'Search (form post)' } },
+    { schema: { tags, summary: 'Search (form post)' }, config: { access: { readOnly: true } } },
     async (request, reply) =>
       send(reply, 200, await as(request).search(request.params.type, postedQuery(request), base(request))),
   );
 
   app.post<{ Params: { type: string } }>(
     '/:type',
-    { schema: { tags, summary: 'Create' } },
+    { schema: { tags, summary: 'Create' }, config: writesPathType },
     async (request, reply) => {
       const resource = bodyResource(request);
       if (resource.resourceType !== request.params.type)
@@ -106,7 +142,7 @@ export async function fhirRoutes(app: FastifyInstance, options: FhirRoutesOption
 
   app.put<{ Params: { type: string } }>(
     '/:type',
-    { schema: { tags, summary: 'Conditional update' } },
+    { schema: { tags, summary: 'Conditional update' }, config: writesPathType },
     async (request, reply) => {
       const qs = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
       const result = await as(request).conditionalUpdate(request.params.type, qs, bodyResource(request));
@@ -140,7 +176,7 @@ export async function fhirRoutes(app: FastifyInstance, options: FhirRoutesOption
 
   app.put<{ Params: { type: string; id: string } }>(
     '/:type/:id',
-    { schema: { tags, summary: 'Update' } },
+    { schema: { tags, summary: 'Update' }, config: writesPathType },
     async (request, reply) => {
       const ifMatch = header(request, 'if-match');
       const result = await as(request).update(request.params.type, request.params.id, bodyResource(request), {
@@ -152,7 +188,7 @@ export async function fhirRoutes(app: FastifyInstance, options: FhirRoutesOption
 
   app.patch<{ Params: { type: string; id: string } }>(
     '/:type/:id',
-    { schema: { tags, summary: 'Patch (JSON Patch or FHIR Patch)' } },
+    { schema: { tags, summary: 'Patch (JSON Patch or FHIR Patch)' }, config: writesPathType },
     async (request, reply) => {
       const contentType = String(request.headers['content-type'] ?? '');
       const kind = contentType.includes('json-patch') ? 'json-patch' : 'fhir-patch';
@@ -171,7 +207,7 @@ export async function fhirRoutes(app: FastifyInstance, options: FhirRoutesOption
 
   app.delete<{ Params: { type: string; id: string } }>(
     '/:type/:id',
-    { schema: { tags, summary: 'Delete' } },
+    { schema: { tags, summary: 'Delete' }, config: writesPathType },
     async (request, reply) => {
       const ifMatch = header(request, 'if-match');
       await as(request).delete(request.params.type, request.params.id, {
@@ -220,7 +256,7 @@ export async function fhirRoutes(app: FastifyInstance, options: FhirRoutesOption
 
   app.post<{ Params: CompartmentParams }>(
     '/:type/:id/:target/_search',
-    { schema: { tags, summary: 'Compartment search (form post)' } },
+    { schema: { tags, summary: 'Compartment search (form post)' }, config: { access: { readOnly: true } } },
     async (request, reply) =>
       send(
         reply,

@@ -26,8 +26,15 @@ export interface Config {
   logLevel: string;
   /** Origins allowed to call the API from a browser (CORS); empty: no CORS headers at all. */
   corsOrigins: string[];
-  /** Requests per minute per client address before 429; 0 turns the global limit off. */
+  /**
+   * Requests per minute before 429: per user for a signed-in session or a token, per client address
+   * for requests without valid credentials; 0 turns every request limit off (sign-in's included).
+   */
   rateLimitPerMinute: number;
+  /** Requests per minute per integration account (an EHR interface, an HL7 feed); 0: unlimited. */
+  integrationRateLimitPerMinute: number;
+  /** How often a long-lived response (the worklist's event stream) checks that its session or token still holds. */
+  streamCheckMs: number;
   /** Minutes without a request after which a session ends (it also ends 12 hours after sign-in). */
   sessionIdleMinutes: number;
   /** IANA time zone of the care organization: day boundaries ("due today", "this week") are drawn in it. */
@@ -38,6 +45,16 @@ export interface Config {
   mllpPort?: number;
   /** PEM files of the MLLP listener's TLS certificate and key (TLS instead of plain TCP when set). */
   mllpTls?: { certPath: string; keyPath: string };
+}
+
+/** A whole number from `min` to `max`; a bad value is refused naming what the number counts. */
+function wholeNumber(min: number, max: number, meaning: string) {
+  return z
+    .string()
+    .trim()
+    .regex(/^\d+$/, `must be a whole number (${meaning})`)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `must be from ${min} to ${max} (${meaning})`);
 }
 
 const envSchema = z.object({
@@ -66,6 +83,14 @@ const envSchema = z.object({
       message: 'must be a comma-separated list of origins such as https://app.example.org',
     }),
   CARELOOP_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(600),
+  // 60,000 a minute is 1,000 requests a second: twice the 500 a second an interface is sized for at its
+  // peak (a hospital's feed catching up after downtime, a bulk load one resource at a time).
+  CARELOOP_INTEGRATION_RATE_LIMIT_PER_MINUTE: wholeNumber(
+    0,
+    10_000_000,
+    'requests a minute per integration account; 0 turns its limit off',
+  ).default(60_000),
+  CARELOOP_STREAM_CHECK_SECONDS: wholeNumber(1, 3600, 'seconds between checks of a live stream').default(15),
   CARELOOP_SESSION_IDLE_MINUTES: z.coerce
     .number()
     .int()
@@ -138,6 +163,8 @@ export function loadConfig(
     logLevel: e.LOG_LEVEL,
     corsOrigins: e.CARELOOP_CORS_ORIGINS,
     rateLimitPerMinute: e.CARELOOP_RATE_LIMIT_PER_MINUTE,
+    integrationRateLimitPerMinute: e.CARELOOP_INTEGRATION_RATE_LIMIT_PER_MINUTE,
+    streamCheckMs: e.CARELOOP_STREAM_CHECK_SECONDS * 1000,
     sessionIdleMinutes: e.CARELOOP_SESSION_IDLE_MINUTES,
     timeZone: e.CARELOOP_TIME_ZONE,
     holidays: { calendar: e.CARELOOP_HOLIDAYS, extra: e.CARELOOP_EXTRA_HOLIDAYS },

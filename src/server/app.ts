@@ -9,6 +9,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { accessRoutes } from '../access/access.routes.js';
 import { authRoutes } from '../access/identity/auth.routes.js';
 import { installAuthentication } from '../access/identity/authenticate.js';
+import { credentialCheck } from '../access/identity/credential-check.js';
 import { sessionPolicy } from '../access/identity/sessions.js';
 import { usersRoutes } from '../access/identity/users.routes.js';
 import { loadFhirDefinitions } from '../fhir/definitions.js';
@@ -124,14 +125,15 @@ export async function buildApp(config: Config, parts: AppParts): Promise<App> {
   );
   installErrorHandlers(app);
   logDatabaseAvailability(app, parts.database);
-  // Before any route: helmet, rate limits and authentication hooks apply to routes registered after them.
-  await installHardening(app, config);
+  // Before any route: helmet, request limits, authentication and the scope gate apply to routes
+  // registered after them. Requests are counted once authentication knows whose they are.
+  const throttle = await installHardening(app, config);
   const identity = {
     database: parts.database,
     clock: parts.clock,
     policy: sessionPolicy(config.sessionIdleMinutes),
   };
-  await installAuthentication(app, identity);
+  await installAuthentication(app, { ...identity, throttle });
 
   await app.register(swagger, {
     openapi: {
@@ -154,7 +156,9 @@ export async function buildApp(config: Config, parts: AppParts): Promise<App> {
   store.guardWrites('Task', taskStatusGuard);
   // Finished encounters make their follow-up tasks (after commit, as the server's own account).
   store.onChange(followUpListener(store, config.timeZone));
-  await app.register(worklistRoutes, { store, timeZone: config.timeZone });
+  // The live event stream ends with its session or token (checked every config.streamCheckMs).
+  const credentials = credentialCheck({ ...identity, intervalMs: config.streamCheckMs });
+  await app.register(worklistRoutes, { store, timeZone: config.timeZone, credentials });
   await app.register(careTeamRoutes, { store });
   await app.register(carePlansRoutes, { store, timeZone: config.timeZone });
   await app.register(goalsRoutes, { store });

@@ -26,8 +26,17 @@ export async function openTestApp(
   overrides: Partial<Config> = {},
 ): Promise<TestApp> {
   const db = await openTestDatabase(target);
-  // Suites send thousands of requests from one address; the production rate limit is tested on its own.
-  const config = loadConfig({}, { databaseUrl: db.url, rateLimitPerMinute: 1_000_000, ...overrides });
+  // Suites send thousands of requests as one integration; the production limits are tested on their own
+  // (src/server/rate-limits.int.test.ts).
+  const config = loadConfig(
+    {},
+    {
+      databaseUrl: db.url,
+      rateLimitPerMinute: 1_000_000,
+      integrationRateLimitPerMinute: 1_000_000,
+      ...overrides,
+    },
+  );
   const clock = fixedClock('2026-11-30T12:00:00Z');
   const { app, store } = await buildApp(config, { database: db.database, clock });
   await app.ready();

@@ -21,6 +21,12 @@ import {
 import { startTotpEnrolment, verifyTotp } from './totp.js';
 import { getUser, presentUser, userActor } from './users.service.js';
 
+/**
+ * Every route here signs in or changes how an account signs in: a signed-in session only, never a
+ * bearer token (a leaked read-only token must not turn on a second factor and lock its owner out).
+ */
+const sessionOnly = { config: { access: { sessionOnly: true } } } as const;
+
 /** Stricter than the global limit: sign-in is where guessing happens. */
 export const LOGIN_RATE_LIMIT_PER_MINUTE = 30;
 
@@ -61,7 +67,10 @@ export async function authRoutes(app: FastifyInstance, deps: IdentityDeps): Prom
     '/auth/login',
     {
       schema: { tags, summary: 'Sign in with email and password' },
-      config: { rateLimit: { max: LOGIN_RATE_LIMIT_PER_MINUTE, timeWindow: '1 minute' } },
+      config: {
+        rateLimit: { max: LOGIN_RATE_LIMIT_PER_MINUTE, timeWindow: '1 minute' },
+        ...sessionOnly.config,
+      },
     },
     async (request, reply) => {
       const body = parseBody(loginBody, request.body);
@@ -72,7 +81,7 @@ export async function authRoutes(app: FastifyInstance, deps: IdentityDeps): Prom
 
   app.post(
     '/auth/mfa',
-    { schema: { tags, summary: 'Second sign-in step: TOTP code' } },
+    { schema: { tags, summary: 'Second sign-in step: TOTP code' }, ...sessionOnly },
     async (request, reply) => {
       const { code } = parseBody(mfaBody, request.body);
       const result = await throttled(reply, () =>
@@ -84,7 +93,7 @@ export async function authRoutes(app: FastifyInstance, deps: IdentityDeps): Prom
 
   app.post(
     '/auth/password',
-    { schema: { tags, summary: 'Change the password (required after an admin reset)' } },
+    { schema: { tags, summary: 'Change the password (required after an admin reset)' }, ...sessionOnly },
     async (request, reply) => {
       const body = parseBody(passwordBody, request.body);
       const result = await throttled(reply, () =>
@@ -94,11 +103,15 @@ export async function authRoutes(app: FastifyInstance, deps: IdentityDeps): Prom
     },
   );
 
-  app.post('/auth/logout', { schema: { tags, summary: 'Sign out' } }, async (request, reply) => {
-    if (request.authSession) await signOut(deps, request.authSession, client(request));
-    reply.clearCookie(SESSION_COOKIE, { path: '/' });
-    return reply.code(204).send();
-  });
+  app.post(
+    '/auth/logout',
+    { schema: { tags, summary: 'Sign out' }, ...sessionOnly },
+    async (request, reply) => {
+      if (request.authSession) await signOut(deps, request.authSession, client(request));
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return reply.code(204).send();
+    },
+  );
 
   app.get('/auth/session', { schema: { tags, summary: 'The signed-in user' } }, async (request) => {
     const session = request.authSession;
@@ -108,7 +121,7 @@ export async function authRoutes(app: FastifyInstance, deps: IdentityDeps): Prom
 
   app.post(
     '/auth/mfa/enroll',
-    { schema: { tags, summary: 'Start TOTP enrolment' }, preHandler: authRequired },
+    { schema: { tags, summary: 'Start TOTP enrolment' }, preHandler: authRequired, ...sessionOnly },
     async (request) => {
       const access = requireUser(request);
       const user = await getUser(database.db, access.userId!);
@@ -119,7 +132,11 @@ export async function authRoutes(app: FastifyInstance, deps: IdentityDeps): Prom
 
   app.post(
     '/auth/mfa/confirm',
-    { schema: { tags, summary: 'Confirm TOTP enrolment with a code' }, preHandler: authRequired },
+    {
+      schema: { tags, summary: 'Confirm TOTP enrolment with a code' },
+      preHandler: authRequired,
+      ...sessionOnly,
+    },
     async (request) => {
       const access = requireUser(request);
       const { code } = parseBody(mfaBody, request.body);

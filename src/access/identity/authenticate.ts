@@ -22,6 +22,7 @@ import {
 } from './sessions.js';
 import { authenticateToken } from './tokens.js';
 import { type User, userActor } from './users.service.js';
+import { installWriteScopes } from './write-scopes.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -78,9 +79,14 @@ export interface AuthenticationOptions {
   clock: Clock;
   /** Session lifetimes; default 30 minutes idle, 12 hours absolute. */
   policy?: SessionPolicy;
+  /** Request limits (server/hardening.ts), applied once the caller is known; none when limits are off. */
+  throttle?: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 }
 
-/** Registers cookie parsing and the hook that sets `request.access` on every request. */
+/**
+ * Registers cookie parsing, the hook that sets `request.access` on every request (and applies the
+ * request limits), and the gate that holds every route to the token's scopes (write-scopes.ts).
+ */
 export async function installAuthentication(
   app: FastifyInstance,
   options: AuthenticationOptions,
@@ -88,7 +94,8 @@ export async function installAuthentication(
   const { database, clock } = options;
   const policy = options.policy ?? sessionPolicy();
   await app.register(cookie);
-  app.addHook('onRequest', async (request, reply) => {
+  /** Sets `request.access` (and `request.authSession`) from the request's token or cookie. */
+  const identify = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const authorization = request.headers.authorization;
     if (authorization !== undefined) {
       // A token request ignores any cookie: and needs no CSRF token, since a browser never adds
@@ -137,7 +144,21 @@ export async function installAuthentication(
       request.access = accessFor(session.user, 'session', session.id, request.ip);
       primeGrants(request.access, session.roles);
     }
-    const csrfIssued = session.state === 'active' || session.state === 'pending-password-change';
+  };
+
+  app.addHook('onRequest', async (request, reply) => {
+    let failure: unknown;
+    try {
+      await identify(request, reply);
+    } catch (err) {
+      failure = err;
+    }
+    // Counted once the caller is known (its user's budget), and before credentials that do not hold
+    // are refused: those count against the address, so guessing tokens is throttled like signing in.
+    await options.throttle?.(request, reply);
+    if (failure) throw failure;
+    const session = request.authSession;
+    const csrfIssued = session?.state === 'active' || session?.state === 'pending-password-change';
     const path = request.url.split('?')[0];
     if (csrfIssued && !SAFE_METHODS.has(request.method) && !CSRF_EXEMPT.has(path)) {
       const sent = request.headers[CSRF_HEADER];
@@ -145,6 +166,7 @@ export async function installAuthentication(
         throw forbidden('missing or wrong CSRF token (send the x-csrf-token header)');
     }
   });
+  installWriteScopes(app, { database, clock });
 }
 
 /** The caller's access context; 401 when the request is not authenticated. */

@@ -117,6 +117,26 @@ export async function advanceSession(
   return { cookie: `${sessionId}.${secret}`, csrfToken };
 }
 
+/** What decides whether a session still holds: its row and its user's disabled flag. */
+export interface SessionLifetime {
+  revokedAt: string | null;
+  expiresMs: number | string;
+  lastSeenMs: number | string;
+  disabled: number;
+}
+
+/**
+ * Why a session no longer authenticates at `now` (signed out or revoked, disabled account, absolute
+ * or idle expiry), or undefined while it does: one rule for sign-in and for live streams.
+ */
+export function sessionEnd(session: SessionLifetime, now: number, policy: SessionPolicy): string | undefined {
+  if (session.revokedAt !== null) return 'the session was signed out or revoked';
+  if (session.disabled === 1) return 'the account was disabled';
+  if (now >= Number(session.expiresMs)) return 'the session expired';
+  if (now - Number(session.lastSeenMs) >= policy.idleMs) return 'the session expired after inactivity';
+  return undefined;
+}
+
 /**
  * The live session a cookie names, with its user; undefined when the cookie is malformed, unknown,
  * revoked, expired (idle or absolute), or its user is disabled. Slides the idle timeout.
@@ -160,9 +180,8 @@ export async function resolveSession(
     ...user
   } = found;
   const now = clock.now().getTime();
-  if (revokedAt !== null || now >= Number(expiresMs)) return undefined;
-  if (now - Number(lastSeenMs) >= policy.idleMs) return undefined;
-  if (user.disabled === 1) return undefined;
+  const lifetime = { revokedAt, expiresMs, lastSeenMs, disabled: user.disabled };
+  if (sessionEnd(lifetime, now, policy)) return undefined;
   if (now - Number(lastSeenMs) >= TOUCH_INTERVAL_MS)
     await database.db.updateTable('sessions').set({ last_seen_ms: now }).where('id', '=', id).execute();
   return { id, state: state as SessionState, csrfToken, user, roles };

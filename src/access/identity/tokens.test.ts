@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadFhirDefinitions } from '../../fhir/definitions.js';
-import { parseScopes, scopeAllows } from './tokens.js';
+import { scopeAllows } from '../policy/scopes.js';
+import { parseScopes } from './tokens.js';
 
 describe('token scopes', () => {
   beforeAll(() => loadFhirDefinitions());

@@ -10,6 +10,7 @@ import { isResourceType } from '../../fhir/definitions.js';
 import { badRequest, notFound } from '../../fhir/outcome.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Database, Executor } from '../../platform/database.js';
+import { SCOPE } from '../policy/scopes.js';
 import { userRolesSql } from '../policy/visibility.js';
 import { unauthorized } from './identity-errors.js';
 import { safeEqual } from './sessions.js';
@@ -23,7 +24,6 @@ export const DEFAULT_TOKEN_LIFETIME_MS = 90 * 24 * 3600_000;
 const USE_RECORD_INTERVAL_MS = 60_000;
 
 const TOKEN = /^clt_([0-9a-f]{24})_([A-Za-z0-9_-]{43})$/;
-const SCOPE = /^user\/([A-Za-z]+|\*)\.(read|write|\*)$/;
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 
@@ -45,16 +45,6 @@ export function parseScopes(input: string | string[] | undefined, field = 'scope
       throw badRequest(`"${scope}" names ${match[1]}, which is not a FHIR R4 resource type`, field);
   }
   return [...new Set(parts)];
-}
-
-/** Whether scopes permit `access` to resources of `resourceType`. */
-export function scopeAllows(scopes: string[], resourceType: string, access: 'read' | 'write'): boolean {
-  return scopes.some((scope) => {
-    const match = SCOPE.exec(scope);
-    if (!match) return false;
-    const [, type, what] = match;
-    return (type === '*' || type === resourceType) && (what === '*' || what === access);
-  });
 }
 
 export interface NewToken {
@@ -148,6 +138,21 @@ export async function revokeToken(
   return { userId: row.user_id, revoked: Number(result.numUpdatedRows) > 0 };
 }
 
+/** What decides whether a token still holds: its row and its owner's disabled flag. */
+export interface TokenLifetime {
+  revokedAt: string | null;
+  expiresMs: number | string | null;
+  disabled: number;
+}
+
+/** Why a token no longer authenticates at `now`, or undefined while it does: one rule for requests and live streams. */
+export function tokenEnd(token: TokenLifetime, now: number): 'revoked' | 'expired' | 'disabled' | undefined {
+  if (token.revokedAt !== null) return 'revoked';
+  if (token.expiresMs !== null && now >= Number(token.expiresMs)) return 'expired';
+  if (token.disabled === 1) return 'disabled';
+  return undefined;
+}
+
 /**
  * The owner and scopes of a presented token; 401 naming why when it is malformed, unknown, revoked,
  * expired, or its owner is disabled. `recorded` is true when this use was written to last_used_at
@@ -188,11 +193,12 @@ export async function authenticateToken(
     user_roles: roles,
     ...user
   } = found;
-  if (revokedAt !== null) throw unauthorized('the bearer token is revoked', 'expired');
   const now = clock.now();
-  if (expiresMs !== null && now.getTime() >= Number(expiresMs))
-    throw unauthorized('the bearer token is expired', 'expired');
-  if (user.disabled === 1) throw invalid();
+  const end = tokenEnd({ revokedAt, expiresMs, disabled: user.disabled }, now.getTime());
+  if (end === 'revoked') throw unauthorized('the bearer token is revoked', 'expired');
+  if (end === 'expired') throw unauthorized('the bearer token is expired', 'expired');
+  // A disabled owner's token answers as an unknown one: no account enumeration.
+  if (end === 'disabled') throw invalid();
   let recorded = false;
   if (lastUsedAt === null || now.getTime() - Date.parse(lastUsedAt) >= USE_RECORD_INTERVAL_MS) {
     await database.db

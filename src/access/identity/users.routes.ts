@@ -29,6 +29,9 @@ export async function usersRoutes(app: FastifyInstance, deps: IdentityDeps): Pro
   const { database, clock } = deps;
   const tags = ['administration'];
   const adminOnly = { preHandler: requireRole('admin') };
+  // Credentials are made by an administrator signed in with a second factor, never by a token: a
+  // token that could mint tokens or passwords would outlive its own revocation.
+  const sessionOnly = { config: { access: { sessionOnly: true } } } as const;
 
   /** Runs `work` and its audit entry in one transaction. */
   const audited = <T>(
@@ -72,7 +75,11 @@ export async function usersRoutes(app: FastifyInstance, deps: IdentityDeps): Pro
 
   app.post<IdParams>(
     '/admin/users/:id/reset-password',
-    { schema: { tags, summary: 'Set a one-time temporary password' }, ...adminOnly },
+    {
+      schema: { tags, summary: 'Set a one-time temporary password' },
+      ...adminOnly,
+      ...sessionOnly,
+    },
     async (request) => ({
       temporaryPassword: await audited(
         request,
@@ -132,7 +139,7 @@ export async function usersRoutes(app: FastifyInstance, deps: IdentityDeps): Pro
 
   app.post<IdParams>(
     '/admin/users/:id/tokens',
-    { schema: { tags, summary: 'Create a bearer token (shown once)' }, ...adminOnly },
+    { schema: { tags, summary: 'Create a bearer token (shown once)' }, ...adminOnly, ...sessionOnly },
     async (request, reply) => {
       const body = parseBody(newTokenBody, request.body);
       const created = await audited(

@@ -19,6 +19,7 @@ import {
   sensitiveAccess,
 } from './permission-matrix.js';
 import { groupOf, patientFacingTypes } from './resource-groups.js';
+import { scopeAllows } from './scopes.js';
 
 /** What a context reaches, resolved once per request from its identity. */
 export interface Grants {
@@ -135,22 +136,8 @@ export function reachFor(grants: Grants, resourceType: string, action: Action): 
   )
     reach = cell.read;
   const scopes = grants.context.scopes;
-  if (scopes && !scopes.some((s) => scopeAllows(s, resourceType, action))) return 'none';
+  if (scopes && !scopeAllows(scopes, resourceType, action === 'read' ? 'read' : 'write')) return 'none';
   return reach;
-}
-
-/** 403 unless the context's token (if any) has a scope for `action` on `resourceType`. */
-export function assertTokenAllows(context: AccessContext, resourceType: string, action: Action): void {
-  if (context.scopes && !context.scopes.some((s) => scopeAllows(s, resourceType, action)))
-    throw forbidden(`this token's scopes do not allow ${action} on ${resourceType}`);
-}
-
-/** SMART-style scope check: `user/*.read`, `user/Observation.write`, `user/*.*` (write covers delete). */
-function scopeAllows(scope: string, resourceType: string, action: Action): boolean {
-  const m = scope.match(/^(?:user|system|patient)\/([A-Za-z*]+)\.(read|write|\*)$/);
-  if (!m) return false;
-  if (m[1] !== '*' && m[1] !== resourceType) return false;
-  return m[2] === '*' || (action === 'read' ? m[2] === 'read' : m[2] === 'write');
 }
 
 /**

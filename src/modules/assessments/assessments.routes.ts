@@ -105,6 +105,7 @@ export async function assessmentsRoutes(
         tags,
         summary: 'Check answers against a Questionnaire without saving (issues, enabled items)',
       },
+      config: { access: { readOnly: true } },
     },
     async (request) => {
       const as = store.as(requireUser(request));
@@ -141,7 +142,11 @@ export async function assessmentsRoutes(
 
   app.post(
     '/api/patients/:id/assessments',
-    { schema: { tags, summary: 'Submit a response (completed or in progress)' } },
+    {
+      schema: { tags, summary: 'Submit a response (completed or in progress)' },
+      // The scores and follow-ups a completed response makes are the server's own writes.
+      config: { access: { writes: ['QuestionnaireResponse'] } },
+    },
     async (request, reply) => {
       const as = store.as(requireUser(request));
       const { id } = parse(patientParams, request.params);
@@ -153,7 +158,10 @@ export async function assessmentsRoutes(
 
   app.put(
     '/api/patients/:id/assessments/:responseId',
-    { schema: { tags, summary: 'Save answers to a response in progress, complete it, or amend it' } },
+    {
+      schema: { tags, summary: 'Save answers to a response in progress, complete it, or amend it' },
+      config: { access: { writes: ['QuestionnaireResponse'] } },
+    },
     async (request) => {
       const as = store.as(requireUser(request));
       const { id, responseId } = parse(responseParams, request.params);

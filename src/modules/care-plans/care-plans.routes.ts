@@ -87,7 +87,10 @@ export async function carePlansRoutes(app: FastifyInstance, options: CarePlansRo
 
   app.post(
     '/api/patients/:id/care-plans',
-    { schema: { tags, summary: 'Create a care plan from a template' } },
+    {
+      schema: { tags, summary: 'Create a care plan from a template' },
+      config: { access: { writes: ['CarePlan', 'Goal', 'Task'] } },
+    },
     async (request, reply) => {
       const { id } = parse(idParams, request.params);
       const body = parse(createCarePlanBody, request.body);
@@ -111,7 +114,10 @@ export async function carePlansRoutes(app: FastifyInstance, options: CarePlansRo
 
   app.put(
     '/api/care-plans/:id',
-    { schema: { tags, summary: 'Revise a care plan (a new version)' } },
+    {
+      schema: { tags, summary: 'Revise a care plan (a new version)' },
+      config: { access: { writes: ['CarePlan', 'Goal'] } },
+    },
     async (request) => {
       const { id } = parse(idParams, request.params);
       const body = parse(reviseCarePlanBody, request.body);
@@ -130,7 +136,10 @@ export async function carePlansRoutes(app: FastifyInstance, options: CarePlansRo
 
   app.post(
     '/api/care-plans/:id/goals',
-    { schema: { tags, summary: 'Add a goal to a care plan' } },
+    {
+      schema: { tags, summary: 'Add a goal to a care plan' },
+      config: { access: { writes: ['Goal', 'CarePlan'] } },
+    },
     async (request, reply) => {
       const { id } = parse(idParams, request.params);
       const body = parse(addGoalBody, request.body);

@@ -51,7 +51,10 @@ export async function careTeamRoutes(app: FastifyInstance, options: CareTeamRout
   );
   app.put(
     '/api/patients/:id/care-team',
-    { schema: { tags: ['care-teams'], summary: "Replace a patient's care team members" } },
+    {
+      schema: { tags: ['care-teams'], summary: "Replace a patient's care team members" },
+      config: { access: { writes: ['CareTeam'] } },
+    },
     async (request) => {
       const context = requireUser(request);
       const { id } = parse(params, request.params);

@@ -26,7 +26,10 @@ export async function goalsRoutes(app: FastifyInstance, options: GoalsRoutesOpti
 
   app.put(
     '/api/goals/:id',
-    { schema: { tags, summary: 'Edit a goal (a new version with its reason)' } },
+    {
+      schema: { tags, summary: 'Edit a goal (a new version with its reason)' },
+      config: { access: { writes: ['Goal'] } },
+    },
     async (request) => {
       const { id } = parse(idParams, request.params);
       const body = parse(updateGoalBody, request.body);

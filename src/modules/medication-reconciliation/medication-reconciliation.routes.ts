@@ -42,7 +42,10 @@ export async function medicationReconciliationRoutes(
 
   app.put(
     '/api/medication-reconciliation/:taskId/lines/:lineId',
-    { schema: { tags, summary: 'Resolve one line (continue, stop, change, keep-both)' } },
+    {
+      schema: { tags, summary: 'Resolve one line (continue, stop, change, keep-both)' },
+      config: { access: { writes: ['List'] } },
+    },
     async (request) => {
       const as = store.as(requireUser(request));
       const { taskId, lineId } = parse(lineParams, request.params);
@@ -53,7 +56,10 @@ export async function medicationReconciliationRoutes(
 
   app.post(
     '/api/medication-reconciliation/:taskId/medications',
-    { schema: { tags, summary: 'Enter a discharge medication' } },
+    {
+      schema: { tags, summary: 'Enter a discharge medication' },
+      config: { access: { writes: ['MedicationRequest'] } },
+    },
     async (request, reply) => {
       const as = store.as(requireUser(request));
       const { taskId } = parse(taskParams, request.params);

@@ -36,13 +36,18 @@ function refuseTransition(reply: FastifyReply, err: TransitionError) {
 export async function tasksRoutes(app: FastifyInstance, options: TasksRoutesOptions): Promise<void> {
   const { store } = options;
   const tags = ['tasks'];
+  const writesTask = { config: { access: { writes: ['Task'] } } };
 
-  app.post('/api/tasks', { schema: { tags, summary: 'Create a task' } }, async (request, reply) => {
-    const as = store.as(requireUser(request));
-    const input = parse(createTaskBody, request.body);
-    const task = await createTask(as, input);
-    return reply.code(201).send({ task });
-  });
+  app.post(
+    '/api/tasks',
+    { schema: { tags, summary: 'Create a task' }, ...writesTask },
+    async (request, reply) => {
+      const as = store.as(requireUser(request));
+      const input = parse(createTaskBody, request.body);
+      const task = await createTask(as, input);
+      return reply.code(201).send({ task });
+    },
+  );
 
   app.get(
     '/api/tasks/:id',
@@ -56,7 +61,7 @@ export async function tasksRoutes(app: FastifyInstance, options: TasksRoutesOpti
 
   app.post(
     '/api/tasks/:id/transition',
-    { schema: { tags, summary: 'Move a task to another status' } },
+    { schema: { tags, summary: 'Move a task to another status' }, ...writesTask },
     async (request, reply) => {
       const as = store.as(requireUser(request));
       const { id } = parse(taskParams, request.params);
@@ -71,23 +76,35 @@ export async function tasksRoutes(app: FastifyInstance, options: TasksRoutesOpti
     },
   );
 
-  app.post('/api/tasks/:id/claim', { schema: { tags, summary: 'Claim a task' } }, async (request) => {
-    const as = store.as(requireUser(request));
-    const { id } = parse(taskParams, request.params);
-    return { task: await claimTask(as, id) };
-  });
+  app.post(
+    '/api/tasks/:id/claim',
+    { schema: { tags, summary: 'Claim a task' }, ...writesTask },
+    async (request) => {
+      const as = store.as(requireUser(request));
+      const { id } = parse(taskParams, request.params);
+      return { task: await claimTask(as, id) };
+    },
+  );
 
-  app.post('/api/tasks/:id/reassign', { schema: { tags, summary: 'Reassign a task' } }, async (request) => {
-    const as = store.as(requireUser(request));
-    const { id } = parse(taskParams, request.params);
-    const input = parse(reassignBody, request.body);
-    return { task: await reassignTask(as, id, input) };
-  });
+  app.post(
+    '/api/tasks/:id/reassign',
+    { schema: { tags, summary: 'Reassign a task' }, ...writesTask },
+    async (request) => {
+      const as = store.as(requireUser(request));
+      const { id } = parse(taskParams, request.params);
+      const input = parse(reassignBody, request.body);
+      return { task: await reassignTask(as, id, input) };
+    },
+  );
 
-  app.post('/api/tasks/:id/notes', { schema: { tags, summary: 'Add a note to a task' } }, async (request) => {
-    const as = store.as(requireUser(request));
-    const { id } = parse(taskParams, request.params);
-    const { text } = parse(noteBody, request.body);
-    return { task: await addTaskNote(as, id, text) };
-  });
+  app.post(
+    '/api/tasks/:id/notes',
+    { schema: { tags, summary: 'Add a note to a task' }, ...writesTask },
+    async (request) => {
+      const as = store.as(requireUser(request));
+      const { id } = parse(taskParams, request.params);
+      const { text } = parse(noteBody, request.body);
+      return { task: await addTaskNote(as, id, text) };
+    },
+  );
 }

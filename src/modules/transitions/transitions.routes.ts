@@ -56,7 +56,10 @@ export async function transitionsRoutes(
 
   app.post(
     '/api/transitions/:encounterId/contact-attempts',
-    { schema: { tags, summary: 'Record a TCM contact attempt' } },
+    {
+      schema: { tags, summary: 'Record a TCM contact attempt' },
+      config: { access: { writes: ['Communication', 'Task'] } },
+    },
     async (request, reply) => {
       const as = store.as(requireUser(request));
       const { encounterId } = parse(encounterParams, request.params);
@@ -68,7 +71,10 @@ export async function transitionsRoutes(
 
   app.put(
     '/api/transitions/:encounterId/complexity',
-    { schema: { tags, summary: 'Set TCM complexity (moves the visit deadline)' } },
+    {
+      schema: { tags, summary: 'Set TCM complexity (moves the visit deadline)' },
+      config: { access: { writes: ['Task'] } },
+    },
     async (request) => {
       const as = store.as(requireUser(request));
       const { encounterId } = parse(encounterParams, request.params);
@@ -91,7 +97,11 @@ export async function transitionsRoutes(
 
   app.post(
     '/api/notifications/:id/read',
-    { schema: { tags, summary: 'Mark a notification read' } },
+    {
+      schema: { tags, summary: 'Mark a notification read' },
+      // What the user has read is kept beside the notification (a Communication), not in it.
+      config: { access: { writes: ['Communication'] } },
+    },
     async (request) => {
       const access = requireUser(request);
       const { id } = parse(idParams, request.params);

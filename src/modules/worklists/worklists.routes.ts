@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { requireUser } from '../../access/identity/authenticate.js';
+import type { CredentialCheck } from '../../access/identity/credential-check.js';
 import { badRequest } from '../../fhir/outcome.js';
 import type { ResourceStore } from '../../fhir/store/store.js';
 import { connectTaskEvents, TaskEventBus } from './worklist-events.js';
@@ -16,6 +17,8 @@ export interface WorklistRoutesOptions {
   timeZone: string;
   /** Milliseconds between keep-alive comments on the event stream (25 s; tests shorten it). */
   keepAliveMs?: number;
+  /** Whether a stream's session or token still holds; the stream ends with it. */
+  credentials: CredentialCheck;
 }
 
 const id = z.string().regex(/^[A-Za-z0-9\-.]{1,64}$/, 'must be a FHIR id');
@@ -56,7 +59,7 @@ export async function worklistRoutes(app: FastifyInstance, options: WorklistRout
   const { store, timeZone } = options;
   const bus = new TaskEventBus();
   connectTaskEvents(store, bus);
-  const streams = new Set<() => void>();
+  const streams = new Set<(reason?: string) => void>();
   app.addHook('onClose', async () => {
     for (const end of [...streams]) end();
   });
@@ -73,7 +76,10 @@ export async function worklistRoutes(app: FastifyInstance, options: WorklistRout
 
   app.post(
     '/api/worklist/reassign',
-    { schema: { tags: ['worklist'], summary: 'Give several tasks to one owner' } },
+    {
+      schema: { tags: ['worklist'], summary: 'Give several tasks to one owner' },
+      config: { access: { writes: ['Task'] } },
+    },
     async (request) => {
       const context = requireUser(request);
       const body = parse(reassignBody, request.body);
@@ -97,28 +103,47 @@ export async function worklistRoutes(app: FastifyInstance, options: WorklistRout
       });
       res.write(': connected\n\n');
       let closed = false;
+      // The stream outlives the request's authentication: its credential is asked again on a timer
+      // and before each event, and the stream ends (saying why) once the session or token has ended.
+      const stillSignedIn = async (): Promise<boolean> => {
+        const reason = await options.credentials.ended(context);
+        if (reason) end(reason);
+        return !reason;
+      };
       const unsubscribe = bus.subscribe((taskIds) => {
-        asUser
-          .visibleKeys(taskIds.map((t) => ({ type: 'Task', id: t })))
+        stillSignedIn()
+          .then((live) =>
+            live ? asUser.visibleKeys(taskIds.map((t) => ({ type: 'Task', id: t }))) : undefined,
+          )
           .then((visible) => {
-            const ids = taskIds.filter((t) => visible.has(`Task/${t}`));
+            const ids = taskIds.filter((t) => visible?.has(`Task/${t}`));
             if (ids.length && !closed)
               res.write(`event: tasks-changed\ndata: ${JSON.stringify({ taskIds: ids })}\n\n`);
           })
           .catch((err) => request.log.warn({ err: { message: (err as Error).message } }, 'worklist event'));
       });
       const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), options.keepAliveMs ?? 25_000);
-      const end = () => {
+      const recheck = setInterval(
+        () =>
+          void stillSignedIn().catch((err) =>
+            request.log.warn({ err: { message: (err as Error).message } }, 'worklist stream check'),
+          ),
+        options.credentials.intervalMs,
+      );
+      /** Ends the stream; with a reason, tells the client first that its sign-in ended. */
+      const end = (reason?: string) => {
         if (closed) return;
         closed = true;
         clearInterval(keepAlive);
+        clearInterval(recheck);
         unsubscribe();
         streams.delete(end);
+        if (reason) res.write(`event: signed-out\ndata: ${JSON.stringify({ reason })}\n\n`);
         res.end();
       };
       streams.add(end);
-      request.raw.on('close', end);
-      res.on('close', end);
+      request.raw.on('close', () => end());
+      res.on('close', () => end());
     },
   );
 }
