@@ -112,6 +112,29 @@ describe('applyJsonPatch', () => {
   it('rejects a patch that is not an array', () => {
     expect(() => applyJsonPatch({}, { op: 'add' })).toThrow(PatchError);
   });
+
+  it('marks shape faults as a malformed patch (400) and faults of fit as not (422)', () => {
+    expect(catchPatchError(() => applyJsonPatch({}, [{ op: 'frobnicate', path: '/b' }])).malformed).toBe(
+      true,
+    );
+    expect(catchPatchError(() => applyJsonPatch({}, [{ op: 'remove', path: '/b' }])).malformed).toBe(false);
+  });
+
+  it.each(['/__proto__/polluted', '/name/0/__proto__', '/constructor/prototype/polluted', '/prototype'])(
+    'refuses a pointer through a prototype (%s) as a malformed patch, changing no object',
+    (path) => {
+      for (const op of [
+        { op: 'add', path, value: 'yes' },
+        { op: 'copy', from: path, path: '/gender' },
+      ]) {
+        const error = catchPatchError(() => applyJsonPatch({ name: [{ family: 'Lee' }] }, [op]));
+        expect(error.malformed).toBe(true);
+        expect(error.expression).toBe(path);
+        expect(error.message).toMatch(/patches may not name it/);
+      }
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    },
+  );
 });
 
 describe('applyFhirPatch', () => {
@@ -300,6 +323,51 @@ describe('applyFhirPatch', () => {
     expect(catchPatchError(() => applyFhirPatch(patient, select)).expression).toBe(
       'Patient.identifier.select(value)',
     );
+  });
+});
+
+describe('applyFhirPatch: names that reach a prototype', () => {
+  const patient: Patient = { resourceType: 'Patient', id: 'p1', name: [{ family: 'Lee' }] };
+  const operation = (parts: Record<string, unknown>[]) => ({
+    resourceType: 'Parameters',
+    parameter: [{ name: 'operation', part: parts }],
+  });
+  const add = (
+    path: string,
+    name: string,
+    value: Record<string, unknown> = { name: 'value', valueString: 'x' },
+  ) =>
+    operation([
+      { name: 'type', valueCode: 'add' },
+      { name: 'path', valueString: path },
+      { name: 'name', valueString: name },
+      value,
+    ]);
+
+  it.each([
+    ['a path through __proto__', add('Patient.__proto__', 'polluted'), 'Patient.__proto__'],
+    ['a path through constructor', add('Patient.name.constructor', 'family'), 'Patient.name.constructor'],
+    ['an element named __proto__', add('Patient', '__proto__'), 'Parameters.parameter[0].part[2]'],
+    ['an element named prototype', add('Patient.name[0]', 'prototype'), 'Parameters.parameter[0].part[2]'],
+    [
+      'a value part named constructor',
+      add('Patient', 'contact', { name: 'value', part: [{ name: 'constructor', valueString: 'x' }] }),
+      'Parameters.parameter[0].value.part[0]',
+    ],
+    [
+      'an operation type named constructor',
+      operation([
+        { name: 'type', valueCode: 'constructor' },
+        { name: 'path', valueString: 'Patient' },
+      ]),
+      'Parameters.parameter[0].part[0]',
+    ],
+  ])('refuses %s as a malformed patch, changing no object', (_, patch, expression) => {
+    const error = catchPatchError(() => applyFhirPatch(patient, patch));
+    expect(error.malformed).toBe(true);
+    expect(error.expression).toBe(expression);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.keys(Object.prototype)).toEqual([]);
   });
 });
 

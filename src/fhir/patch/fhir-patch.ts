@@ -35,6 +35,7 @@ export function applyFhirPatch<T extends object>(resource: T, patch: unknown): T
         throw new PatchError(
           `${operation.expression} (${operation.type} ${operation.path}): ${err.message}`,
           err.expression,
+          err.malformed,
         );
       }
       throw err;

@@ -645,8 +645,12 @@ export class ResourceStore {
           patched = kind === 'json-patch' ? applyJsonPatch(current, patch) : applyFhirPatch(current, patch);
         } catch (err) {
           if (err instanceof PatchError)
-            throw new FhirError(422, [
-              { code: 'processing', diagnostics: err.message, expression: err.expression },
+            throw new FhirError(err.malformed ? 400 : 422, [
+              {
+                code: err.malformed ? 'invalid' : 'processing',
+                diagnostics: err.message,
+                expression: err.expression,
+              },
             ]);
           throw err;
         }
