@@ -7,9 +7,10 @@
 import type { Bundle, BundleEntry, BundleEntryResponse, Resource } from 'fhir/r4.js';
 import { isResourceType } from '../definitions.js';
 import { badRequest, FhirError, operationOutcome, preconditionFailed } from '../outcome.js';
+import { parseQueryString } from '../search/query-string.js';
 import { rewriteReferences } from './references.js';
-import type { Query, ResourceStore } from './store.js';
-import { isValidId, newId, type Write } from './write.js';
+import type { ResourceStore } from './store.js';
+import { isValidId, newId, parseVersion, type Write } from './write.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
 const processingOrder: Record<Method, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GET: 3, HEAD: 3 };
@@ -124,9 +125,9 @@ function splitOnce(value: string, separator: string): [string, string] {
 
 /** Reads a version from an ETag (`W/"3"` or `3`). */
 export function parseEtag(value: string, expression = 'If-Match'): number {
-  const m = /^(?:W\/)?"?(\d+)"?$/.exec(value.trim());
-  if (!m) throw badRequest(`"${value}" is not a version ETag like W/"3"`, expression);
-  return Number(m[1]);
+  const version = parseVersion(/^(?:W\/)?"?(\d+)"?$/.exec(value.trim())?.[1] ?? '', 0);
+  if (version === undefined) throw badRequest(`"${value}" is not a version ETag like W/"3"`, expression);
+  return version;
 }
 
 async function processTransaction(
@@ -145,7 +146,10 @@ async function processTransaction(
     const fullUrl = e.entry.fullUrl;
     if (e.method === 'POST') {
       if (e.entry.request?.ifNoneExist) {
-        const ids = await store.matchIds(e.resourceType, e.entry.request.ifNoneExist, 2);
+        const ifNoneExist = e.entry.request.ifNoneExist;
+        const ids = await at(`Bundle.entry[${e.index}].request.ifNoneExist`, () =>
+          store.matchIds(e.resourceType, ifNoneExist, 2),
+        );
         if (ids.length > 1)
           throw preconditionFailed(
             `ifNoneExist "${e.entry.request.ifNoneExist}" matches more than one ${e.resourceType}`,
@@ -158,7 +162,10 @@ async function processTransaction(
       }
       e.id ??= newId();
     } else if (e.method === 'PUT' && e.condition) {
-      const ids = await store.matchIds(e.resourceType, e.condition, 2);
+      const condition = e.condition;
+      const ids = await at(`Bundle.entry[${e.index}].request.url`, () =>
+        store.matchIds(e.resourceType, condition, 2),
+      );
       if (ids.length > 1)
         throw preconditionFailed(
           `conditional update "${e.url}" matches more than one resource`,
@@ -195,7 +202,7 @@ async function processTransaction(
           `Bundle.entry[${e.index}].resource`,
           'value',
         );
-      const ids = await store.matchIds(type, query, 2);
+      const ids = await at(`Bundle.entry[${e.index}].resource`, () => store.matchIds(type, query, 2));
       if (ids.length !== 1)
         throw new FhirError(ids.length === 0 ? 400 : 412, [
           {
@@ -276,7 +283,7 @@ async function processTransaction(
     }
   }
   for (const e of ordered.filter((x) => x.method === 'GET' || x.method === 'HEAD')) {
-    const result = await readEntry(store, e, options);
+    const result = await at(`Bundle.entry[${e.index}].request.url`, () => readEntry(store, e, options));
     resultResources[e.index] = result;
     responses[e.index] = { status: '200' };
   }
@@ -293,6 +300,26 @@ async function processTransaction(
       response: responses[e.index]!,
     })),
   };
+}
+
+/**
+ * Runs a search or read that an entry names at `expression`: a query the search refuses (400) is
+ * reported at that place in the Bundle, with the parameter it names in the diagnostics.
+ */
+async function at<T>(expression: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (!(err instanceof FhirError) || err.status !== 400) throw err;
+    throw new FhirError(
+      400,
+      err.issues.map((i) => ({
+        ...i,
+        diagnostics: i.expression ? `${i.expression}: ${i.diagnostics}` : i.diagnostics,
+        expression,
+      })),
+    );
+  }
 }
 
 function decodeBinaryPatch(e: ParsedEntry): unknown {
@@ -325,8 +352,7 @@ function entryResponse(resource: Resource, status: string): BundleEntryResponse 
 async function readEntry(store: ResourceStore, e: ParsedEntry, options: BundleOptions): Promise<Resource> {
   const [path, query] = splitOnce(e.url, '?');
   const parts = path.split('/');
-  if (parts.length === 1)
-    return store.search(e.resourceType, [...new URLSearchParams(query).entries()] as Query, options.baseUrl);
+  if (parts.length === 1) return store.search(e.resourceType, parseQueryString(query), options.baseUrl);
   if (parts.length === 2) return store.read(e.resourceType, parts[1]!);
   if (parts.length === 4 && parts[2] === '_history') return store.vread(e.resourceType, parts[1]!, parts[3]!);
   throw badRequest(`unsupported GET "${e.url}" in a bundle`, `Bundle.entry[${e.index}].request.url`);
