@@ -7,6 +7,7 @@
 import type { Bundle, BundleEntry, BundleEntryResponse, Resource } from 'fhir/r4.js';
 import { isResourceType } from '../definitions.js';
 import { badRequest, FhirError, operationOutcome, preconditionFailed } from '../outcome.js';
+import { isObject } from '../patch/fhir-patch-operations.js';
 import { parseQueryString } from '../search/query-string.js';
 import { rewriteReferences } from './references.js';
 import type { ResourceStore } from './store.js';
@@ -47,7 +48,7 @@ export async function processBundle(
       'Bundle.type',
       'value',
     );
-  const entries = (b.entry ?? []).map((e, i) => parseEntry(e, i));
+  const entries = bundleEntries(b.entry).map((e, i) => parseEntry(e, i));
   // A transaction is one audited operation: one entry naming every resource it touched, or (when it
   // fails, whatever failed inside) one failure entry after the rollback. A batch's entries stand
   // alone, and so are audited one by one.
@@ -76,13 +77,46 @@ function touchedBy(response: Bundle): string[] {
   return [...out];
 }
 
+/**
+ * The entries of a posted Bundle, with the JSON types of what this file reads checked first: the
+ * resources themselves are validated when written, but the envelope is read before that, and
+ * `"entry": {}` or a numeric `request.url` crashed the request with a 500.
+ */
+function bundleEntries(entry: unknown): BundleEntry[] {
+  if (entry === undefined) return [];
+  if (!Array.isArray(entry)) throw wrongType('Bundle.entry', 'an array', entry);
+  entry.forEach((e: unknown, i) => {
+    const where = `Bundle.entry[${i}]`;
+    if (!isObject(e)) throw wrongType(where, 'an object', e);
+    expectString(e, 'fullUrl', where);
+    if (e.resource !== undefined && !isObject(e.resource))
+      throw wrongType(`${where}.resource`, 'a resource (an object)', e.resource);
+    if (e.request === undefined) return;
+    if (!isObject(e.request)) throw wrongType(`${where}.request`, 'an object', e.request);
+    for (const key of ['method', 'url', 'ifNoneMatch', 'ifModifiedSince', 'ifMatch', 'ifNoneExist'])
+      expectString(e.request, key, `${where}.request`);
+  });
+  return entry as BundleEntry[];
+}
+
+function expectString(holder: Record<string, unknown>, key: string, where: string): void {
+  if (holder[key] !== undefined && typeof holder[key] !== 'string')
+    throw wrongType(`${where}.${key}`, 'a string', holder[key]);
+}
+
+function wrongType(expression: string, expected: string, got: unknown): FhirError {
+  const described = got === null ? 'null' : Array.isArray(got) ? 'an array' : `a ${typeof got}`;
+  return badRequest(`${expression} must be ${expected}, but ${described} was given`, expression, 'structure');
+}
+
 function parseEntry(entry: BundleEntry, index: number): ParsedEntry {
   const where = `Bundle.entry[${index}]`;
   const request = entry.request;
   if (!request?.method || !request.url)
     throw badRequest('each entry needs request.method and request.url', `${where}.request`, 'required');
   const method = request.method as Method;
-  if (!(method in processingOrder))
+  // An own key only: "constructor" or "toString" are in every object.
+  if (!Object.hasOwn(processingOrder, method))
     throw badRequest(`unsupported method "${request.method}"`, `${where}.request.method`, 'value');
   const url = request.url.replace(/^\//, '');
   const [path, query] = splitOnce(url, '?');
@@ -101,6 +135,12 @@ function parseEntry(entry: BundleEntry, index: number): ParsedEntry {
         'value',
       );
   }
+  if (method !== 'GET' && method !== 'HEAD' && rest.length > 0)
+    throw badRequest(
+      `${method} entries name Type or Type/id, not "${path}"`,
+      `${where}.request.url`,
+      'value',
+    );
   if (method === 'PUT' && !id && !query)
     throw badRequest('PUT entries need an id or search criteria in the URL', `${where}.request.url`, 'value');
   if ((method === 'DELETE' || method === 'PATCH') && !id)

@@ -40,20 +40,28 @@ export function rewriteReferences(
   });
 }
 
+// A loop over a stack, not recursion: a bundle's resources are rewritten before they are validated,
+// and a resource nested some thousands of levels deep overflowed the call stack (a 500).
 function walk(
   value: unknown,
   path: string,
   visit: (holder: Record<string, unknown>, path: string) => void,
 ): void {
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) walk(value[i], `${path}[${i}]`, visit);
-    return;
-  }
-  if (value === null || typeof value !== 'object') return;
-  const obj = value as Record<string, unknown>;
-  if (typeof obj.reference === 'string') visit(obj, `${path}.reference`);
-  for (const [key, child] of Object.entries(obj)) {
-    if (key === 'contained' || key === 'text') continue;
-    if (child !== null && typeof child === 'object') walk(child, `${path}.${key}`, visit);
+  const stack: [unknown, string][] = [[value, path]];
+  while (stack.length > 0) {
+    const [current, at] = stack.pop()!;
+    const children: [unknown, string][] = [];
+    if (Array.isArray(current)) {
+      for (let i = 0; i < current.length; i++) children.push([current[i], `${at}[${i}]`]);
+    } else if (current !== null && typeof current === 'object') {
+      const obj = current as Record<string, unknown>;
+      if (typeof obj.reference === 'string') visit(obj, `${at}.reference`);
+      for (const [key, child] of Object.entries(obj)) {
+        if (key === 'contained' || key === 'text') continue;
+        if (child !== null && typeof child === 'object') children.push([child, `${at}.${key}`]);
+      }
+    }
+    // Pushed in reverse so that references are visited in document order, as the recursion did.
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
   }
 }
