@@ -113,6 +113,21 @@ describe('applyJsonPatch', () => {
     expect(() => applyJsonPatch({}, { op: 'add' })).toThrow(PatchError);
   });
 
+  it('names the operation, or its member, of a malformed operation whose pointer cannot name it', () => {
+    expect(catchPatchError(() => applyJsonPatch({}, [null]))).toMatchObject({
+      malformed: true,
+      expression: 'operation[0]',
+    });
+    expect(catchPatchError(() => applyJsonPatch({}, [{ op: 'add', path: 5, value: 1 }]))).toMatchObject({
+      malformed: true,
+      expression: 'operation[0].path',
+    });
+    expect(catchPatchError(() => applyJsonPatch({}, [{ op: 'add', path: '/a' }]))).toMatchObject({
+      malformed: true,
+      expression: 'operation[0].value',
+    });
+  });
+
   it('marks shape faults as a malformed patch (400) and faults of fit as not (422)', () => {
     expect(catchPatchError(() => applyJsonPatch({}, [{ op: 'frobnicate', path: '/b' }])).malformed).toBe(
       true,
@@ -368,6 +383,46 @@ describe('applyFhirPatch: names that reach a prototype', () => {
     expect(error.expression).toBe(expression);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(Object.keys(Object.prototype)).toEqual([]);
+  });
+});
+
+describe('patches nested thousands of levels deep', () => {
+  const deep = (levels: number) => {
+    let value: unknown = 'x';
+    for (let i = 0; i < levels; i++) value = [value];
+    return value;
+  };
+
+  it('refuses a deep JSON Patch as malformed, naming the operation, instead of overflowing the stack', () => {
+    const operations = [
+      { op: 'add', path: '/gender', value: 'male' },
+      { op: 'add', path: '/x', value: deep(20_000) },
+    ];
+    const error = catchPatchError(() => applyJsonPatch({ resourceType: 'Patient' }, operations));
+    expect(error).toMatchObject({ malformed: true, expression: 'operation[1]' });
+  });
+
+  it('refuses a deep FHIR Patch as malformed, naming the parameter', () => {
+    // An extension of an extension of ..., which the definitions allow at every level.
+    let extension: Record<string, unknown> = { name: 'url', valueUri: 'http://example.org/leaf' };
+    for (let i = 0; i < 20_000; i++)
+      extension = { name: 'extension', part: [{ name: 'url', valueUri: 'http://example.org/x' }, extension] };
+    const patch = {
+      resourceType: 'Parameters',
+      parameter: [
+        {
+          name: 'operation',
+          part: [
+            { name: 'type', valueCode: 'add' },
+            { name: 'path', valueString: 'Patient' },
+            { name: 'name', valueString: 'extension' },
+            { name: 'value', part: (extension.part as unknown[]).slice() },
+          ],
+        },
+      ],
+    };
+    const error = catchPatchError(() => applyFhirPatch({ resourceType: 'Patient' }, patch));
+    expect(error).toMatchObject({ malformed: true, expression: 'Parameters.parameter[0]' });
   });
 });
 

@@ -2,12 +2,20 @@
  * RFC 6902 JSON Patch, delegated to fast-json-patch with its errors translated into PatchError.
  */
 import jsonpatch, { type Operation } from 'fast-json-patch';
-import { PatchError, refusePrototypeKey } from './patch-error.js';
+import { PatchError, refusePrototypeKey, refuseTooDeep } from './patch-error.js';
 
 /** Applies an RFC 6902 JSON Patch to a copy of `resource`; throws PatchError naming the failing operation. */
 export function applyJsonPatch<T extends object>(resource: T, operations: unknown): T {
   if (!Array.isArray(operations))
     throw new PatchError('A JSON Patch must be an array of operations', undefined, true);
+  return refuseTooDeep(
+    operations,
+    (i) => `operation[${i}]`,
+    () => apply(resource, operations),
+  );
+}
+
+function apply<T extends object>(resource: T, operations: unknown[]): T {
   // Own copy: fast-json-patch links operation values into the result, which would alias the caller's patch.
   const ops = structuredClone(operations) as Operation[];
   // Shape checks for the whole sequence before anything is applied, so a bad last op fails fast.
@@ -40,13 +48,23 @@ function rethrow(
   const index = err.index;
   const op = index === undefined ? undefined : (ops[index] as Partial<Operation & { from: string }>);
   const detail = err.message.split('\n')[0];
-  if (index === undefined || !op || typeof op !== 'object') {
+  if (index === undefined)
     throw new PatchError(`Invalid JSON Patch (${err.name}): ${detail}`, undefined, malformed);
-  }
-  const pointer = err.name === 'OPERATION_FROM_UNRESOLVABLE' ? op.from : op.path;
+  if (!op || typeof op !== 'object')
+    throw new PatchError(`JSON Patch operation ${index} is not an object`, `operation[${index}]`, malformed);
+  // A fault of fit names the resource's pointer that did not fit; a malformed operation names its
+  // own member (operation[2].path), since its pointer may be missing or not a string.
+  const member = err.name.startsWith('OPERATION_FROM')
+    ? 'from'
+    : err.name.startsWith('OPERATION_VALUE')
+      ? 'value'
+      : err.name === 'OPERATION_OP_INVALID'
+        ? 'op'
+        : 'path';
+  const pointer = member === 'from' ? op.from : op.path;
   throw new PatchError(
     `JSON Patch operation ${index} (${String(op.op)} ${String(op.path)}) failed (${err.name}): ${detail}`,
-    typeof pointer === 'string' ? pointer : undefined,
+    !malformed && typeof pointer === 'string' ? pointer : `operation[${index}].${member}`,
     malformed,
   );
 }
