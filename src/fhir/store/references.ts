@@ -50,18 +50,21 @@ function walk(
   const stack: [unknown, string][] = [[value, path]];
   while (stack.length > 0) {
     const [current, at] = stack.pop()!;
-    const children: [unknown, string][] = [];
+    if (current === null || typeof current !== 'object') continue;
+    // Children are pushed last first, so that references are visited in document order.
     if (Array.isArray(current)) {
-      for (let i = 0; i < current.length; i++) children.push([current[i], `${at}[${i}]`]);
-    } else if (current !== null && typeof current === 'object') {
-      const obj = current as Record<string, unknown>;
-      if (typeof obj.reference === 'string') visit(obj, `${at}.reference`);
-      for (const [key, child] of Object.entries(obj)) {
-        if (key === 'contained' || key === 'text') continue;
-        if (child !== null && typeof child === 'object') children.push([child, `${at}.${key}`]);
-      }
+      for (let i = current.length - 1; i >= 0; i--)
+        if (current[i] !== null && typeof current[i] === 'object') stack.push([current[i], `${at}[${i}]`]);
+      continue;
     }
-    // Pushed in reverse so that references are visited in document order, as the recursion did.
-    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
+    const obj = current as Record<string, unknown>;
+    if (typeof obj.reference === 'string') visit(obj, `${at}.reference`);
+    const keys = Object.keys(obj);
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const key = keys[i]!;
+      const child = obj[key];
+      if (key !== 'contained' && key !== 'text' && child !== null && typeof child === 'object')
+        stack.push([child, `${at}.${key}`]);
+    }
   }
 }
