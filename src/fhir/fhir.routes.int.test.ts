@@ -124,6 +124,59 @@ describe.each(databaseTargets)('FHIR REST API on $name', ({ name, available }) =
     });
   });
 
+  it.runIf(available)(
+    'a patch naming __proto__, constructor or prototype answers 400 naming the path and changes nothing',
+    async () => {
+      const created = JSON.parse((await post('/fhir/Patient', buildPatient())).body) as Patient;
+      const fhirAdd = (path: string, name: string) => ({
+        resourceType: 'Parameters',
+        parameter: [
+          {
+            name: 'operation',
+            part: [
+              { name: 'type', valueCode: 'add' },
+              { name: 'path', valueString: path },
+              { name: 'name', valueString: name },
+              { name: 'value', valueString: 'yes' },
+            ],
+          },
+        ],
+      });
+      const cases: [string, unknown, string][] = [
+        [
+          'application/json-patch+json',
+          [{ op: 'add', path: '/__proto__/polluted', value: 1 }],
+          '/__proto__/polluted',
+        ],
+        [
+          'application/json-patch+json',
+          [{ op: 'replace', path: '/name/0/__proto__', value: {} }],
+          '/name/0/__proto__',
+        ],
+        [
+          'application/json-patch+json',
+          [{ op: 'add', path: '/constructor/prototype/polluted', value: 1 }],
+          '/constructor/prototype/polluted',
+        ],
+        ['application/fhir+json', fhirAdd('Patient.__proto__', 'polluted'), 'Patient.__proto__'],
+        ['application/fhir+json', fhirAdd('Patient', '__proto__'), 'Parameters.parameter[0].part[2]'],
+      ];
+      for (const [contentType, patch, expression] of cases) {
+        const res = await t.app.inject({
+          method: 'PATCH',
+          url: `/fhir/Patient/${created.id}`,
+          headers: { 'content-type': contentType },
+          payload: JSON.stringify(patch),
+        });
+        expect(res.statusCode, res.body).toBe(400);
+        expect(outcome(res.body).issue[0]).toMatchObject({ code: 'invalid', expression: [expression] });
+      }
+      const read = JSON.parse((await t.app.inject({ url: `/fhir/Patient/${created.id}` })).body) as Patient;
+      expect(read.meta?.versionId).toBe('1');
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    },
+  );
+
   it.runIf(available)('a patch that makes the resource invalid is refused and changes nothing', async () => {
     const created = JSON.parse((await post('/fhir/Patient', buildPatient())).body) as Patient;
     const res = await t.app.inject({

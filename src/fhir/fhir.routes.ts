@@ -10,9 +10,13 @@ import type { RouteAccess } from '../access/identity/write-scopes.js';
 import { capabilityStatement } from './capability.js';
 import { isResourceType } from './definitions.js';
 import { badRequest, notFound, notSupported, operationOutcome } from './outcome.js';
+import { wholeNumber } from './search/limits.js';
+import { parseQueryString } from './search/query-string.js';
 import { parseEtag, processBundle } from './store/bundle.js';
 import { patientEverything } from './store/everything.js';
 import type { Query, ResourceStore, SaveResult } from './store/store.js';
+
+export { parseQueryString };
 
 export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 
@@ -28,23 +32,6 @@ export function queryPairs(url: string): Query {
   const i = url.indexOf('?');
   if (i < 0) return [];
   return parseQueryString(url.slice(i + 1));
-}
-
-/** Parses `a=1&b=2` into pairs without turning `+` into a space: FHIR dates carry time-zone offsets. */
-export function parseQueryString(qs: string): Query {
-  const out: Query = [];
-  for (const part of qs.split('&')) {
-    if (!part) continue;
-    const eq = part.indexOf('=');
-    const rawKey = eq < 0 ? part : part.slice(0, eq);
-    const rawValue = eq < 0 ? '' : part.slice(eq + 1);
-    try {
-      out.push([decodeURIComponent(rawKey), decodeURIComponent(rawValue)]);
-    } catch {
-      throw badRequest(`the query parameter "${rawKey}" is not valid percent-encoding`, rawKey);
-    }
-  }
-  return out;
 }
 
 /**
@@ -330,12 +317,8 @@ function bodyResource(request: FastifyRequest): Resource {
 
 function historyOptions(request: FastifyRequest, store: ResourceStore) {
   const query = Object.fromEntries(queryPairs(request.url));
-  const count = query._count ? Number(query._count) : store.options.defaultPageSize;
-  const offset = query._offset ? Number(query._offset) : 0;
-  if (!Number.isInteger(count) || count < 1)
-    throw badRequest('_count must be a positive whole number', '_count');
-  if (!Number.isInteger(offset) || offset < 0)
-    throw badRequest('_offset must be a whole number of 0 or more', '_offset');
+  const count = query._count ? wholeNumber(query._count, '_count', 1) : store.options.defaultPageSize;
+  const offset = query._offset ? wholeNumber(query._offset, '_offset', 0) : 0;
   return { count: Math.min(count, store.options.maxPageSize), offset, since: query._since };
 }
 

@@ -112,6 +112,44 @@ describe('applyJsonPatch', () => {
   it('rejects a patch that is not an array', () => {
     expect(() => applyJsonPatch({}, { op: 'add' })).toThrow(PatchError);
   });
+
+  it('names the operation, or its member, of a malformed operation whose pointer cannot name it', () => {
+    expect(catchPatchError(() => applyJsonPatch({}, [null]))).toMatchObject({
+      malformed: true,
+      expression: 'operation[0]',
+    });
+    expect(catchPatchError(() => applyJsonPatch({}, [{ op: 'add', path: 5, value: 1 }]))).toMatchObject({
+      malformed: true,
+      expression: 'operation[0].path',
+    });
+    expect(catchPatchError(() => applyJsonPatch({}, [{ op: 'add', path: '/a' }]))).toMatchObject({
+      malformed: true,
+      expression: 'operation[0].value',
+    });
+  });
+
+  it('marks shape faults as a malformed patch (400) and faults of fit as not (422)', () => {
+    expect(catchPatchError(() => applyJsonPatch({}, [{ op: 'frobnicate', path: '/b' }])).malformed).toBe(
+      true,
+    );
+    expect(catchPatchError(() => applyJsonPatch({}, [{ op: 'remove', path: '/b' }])).malformed).toBe(false);
+  });
+
+  it.each(['/__proto__/polluted', '/name/0/__proto__', '/constructor/prototype/polluted', '/prototype'])(
+    'refuses a pointer through a prototype (%s) as a malformed patch, changing no object',
+    (path) => {
+      for (const op of [
+        { op: 'add', path, value: 'yes' },
+        { op: 'copy', from: path, path: '/gender' },
+      ]) {
+        const error = catchPatchError(() => applyJsonPatch({ name: [{ family: 'Lee' }] }, [op]));
+        expect(error.malformed).toBe(true);
+        expect(error.expression).toBe(path);
+        expect(error.message).toMatch(/patches may not name it/);
+      }
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    },
+  );
 });
 
 describe('applyFhirPatch', () => {
@@ -300,6 +338,91 @@ describe('applyFhirPatch', () => {
     expect(catchPatchError(() => applyFhirPatch(patient, select)).expression).toBe(
       'Patient.identifier.select(value)',
     );
+  });
+});
+
+describe('applyFhirPatch: names that reach a prototype', () => {
+  const patient: Patient = { resourceType: 'Patient', id: 'p1', name: [{ family: 'Lee' }] };
+  const operation = (parts: Record<string, unknown>[]) => ({
+    resourceType: 'Parameters',
+    parameter: [{ name: 'operation', part: parts }],
+  });
+  const add = (
+    path: string,
+    name: string,
+    value: Record<string, unknown> = { name: 'value', valueString: 'x' },
+  ) =>
+    operation([
+      { name: 'type', valueCode: 'add' },
+      { name: 'path', valueString: path },
+      { name: 'name', valueString: name },
+      value,
+    ]);
+
+  it.each([
+    ['a path through __proto__', add('Patient.__proto__', 'polluted'), 'Patient.__proto__'],
+    ['a path through constructor', add('Patient.name.constructor', 'family'), 'Patient.name.constructor'],
+    ['an element named __proto__', add('Patient', '__proto__'), 'Parameters.parameter[0].part[2]'],
+    ['an element named prototype', add('Patient.name[0]', 'prototype'), 'Parameters.parameter[0].part[2]'],
+    [
+      'a value part named constructor',
+      add('Patient', 'contact', { name: 'value', part: [{ name: 'constructor', valueString: 'x' }] }),
+      'Parameters.parameter[0].value.part[0]',
+    ],
+    [
+      'an operation type named constructor',
+      operation([
+        { name: 'type', valueCode: 'constructor' },
+        { name: 'path', valueString: 'Patient' },
+      ]),
+      'Parameters.parameter[0].part[0]',
+    ],
+  ])('refuses %s as a malformed patch, changing no object', (_, patch, expression) => {
+    const error = catchPatchError(() => applyFhirPatch(patient, patch));
+    expect(error.malformed).toBe(true);
+    expect(error.expression).toBe(expression);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.keys(Object.prototype)).toEqual([]);
+  });
+});
+
+describe('patches nested thousands of levels deep', () => {
+  const deep = (levels: number) => {
+    let value: unknown = 'x';
+    for (let i = 0; i < levels; i++) value = [value];
+    return value;
+  };
+
+  it('refuses a deep JSON Patch as malformed, naming the operation, instead of overflowing the stack', () => {
+    const operations = [
+      { op: 'add', path: '/gender', value: 'male' },
+      { op: 'add', path: '/x', value: deep(20_000) },
+    ];
+    const error = catchPatchError(() => applyJsonPatch({ resourceType: 'Patient' }, operations));
+    expect(error).toMatchObject({ malformed: true, expression: 'operation[1]' });
+  });
+
+  it('refuses a deep FHIR Patch as malformed, naming the parameter', () => {
+    // An extension of an extension of ..., which the definitions allow at every level.
+    let extension: Record<string, unknown> = { name: 'url', valueUri: 'http://example.org/leaf' };
+    for (let i = 0; i < 20_000; i++)
+      extension = { name: 'extension', part: [{ name: 'url', valueUri: 'http://example.org/x' }, extension] };
+    const patch = {
+      resourceType: 'Parameters',
+      parameter: [
+        {
+          name: 'operation',
+          part: [
+            { name: 'type', valueCode: 'add' },
+            { name: 'path', valueString: 'Patient' },
+            { name: 'name', valueString: 'extension' },
+            { name: 'value', part: (extension.part as unknown[]).slice() },
+          ],
+        },
+      ],
+    };
+    const error = catchPatchError(() => applyFhirPatch({ resourceType: 'Patient' }, patch));
+    expect(error).toMatchObject({ malformed: true, expression: 'Parameters.parameter[0]' });
   });
 });
 

@@ -5,7 +5,7 @@
 import type { InternalSchemaElement } from '@medplum/core';
 import { isObject } from './fhir-patch-operations.js';
 import { baseName, capitalize, elementOf } from './fhir-path-locations.js';
-import { PatchError } from './patch-error.js';
+import { PatchError, refusePrototypeKey } from './patch-error.js';
 
 /** A value ready to store, with its FHIR type when the patch says it and any primitive `_value[x]`. */
 export interface PatchValue {
@@ -109,6 +109,7 @@ function assemble(parts: unknown[], type: string | undefined, expression: string
     if (!isObject(part) || typeof part.name !== 'string' || part.name === '') {
       throw new PatchError(`${partExpression} needs a name`, partExpression);
     }
+    refusePrototypeKey(part.name, partExpression);
     const element = type ? elementOf(type, part.name, partExpression) : undefined;
     const value = buildValue(part, typeOfElement(element), partExpression);
     const key = keyFor(element, part.name, value, partExpression);

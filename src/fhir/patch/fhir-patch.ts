@@ -14,7 +14,7 @@ import {
   rootLocation,
   single,
 } from './fhir-path-locations.js';
-import { PatchError } from './patch-error.js';
+import { PatchError, refuseTooDeep } from './patch-error.js';
 
 type JsonObject = Record<string, unknown>;
 
@@ -23,6 +23,15 @@ export function applyFhirPatch<T extends object>(resource: T, patch: unknown): T
   if (!isObject(resource) || typeof resource.resourceType !== 'string') {
     throw new PatchError('FHIR Patch applies to a FHIR resource (an object with a resourceType)');
   }
+  const parameters = (patch as { parameter?: unknown } | null)?.parameter;
+  return refuseTooDeep(
+    parameters,
+    (i) => `Parameters.parameter[${i}]`,
+    () => apply(resource, patch),
+  );
+}
+
+function apply<T extends object>(resource: T & JsonObject, patch: unknown): T {
   const operations = readFhirPatch(patch);
   loadFhirDefinitions();
   const result = structuredClone(resource) as JsonObject;
@@ -35,6 +44,7 @@ export function applyFhirPatch<T extends object>(resource: T, patch: unknown): T
         throw new PatchError(
           `${operation.expression} (${operation.type} ${operation.path}): ${err.message}`,
           err.expression,
+          err.malformed,
         );
       }
       throw err;

@@ -20,7 +20,7 @@ import {
   toJsBoolean,
   tryGetDataType,
 } from '@medplum/core';
-import { PatchError } from './patch-error.js';
+import { PatchError, refusePrototypeKey } from './patch-error.js';
 
 /** One element of a resource: its value, FHIR type, and where it sits in its container. */
 export interface Location {
@@ -92,6 +92,8 @@ export function single(locations: Location[], expression: string, action?: strin
 
 /** The definition of property `name` of type `type`; undefined when the type is unknown (no definition). */
 export function elementOf(type: string, name: string, expression: string): InternalSchemaElement | undefined {
+  // Before the lookup: the definitions are plain objects, where '__proto__' finds Object.prototype.
+  refusePrototypeKey(name, expression);
   if (!tryGetDataType(type)) return undefined;
   const element = getElementDefinition(type, name);
   // Unknown names are errors rather than FHIRPath's empty result: a typo must not become a silent no-op delete.

@@ -6,6 +6,7 @@
 import { isResourceType, searchParametersFor } from '../definitions.js';
 import { badRequest, notSupported } from '../outcome.js';
 import { indexedParam } from './index-rows.js';
+import { overLimit, searchLimits, wholeNumber } from './limits.js';
 
 export type Prefix = 'eq' | 'ne' | 'gt' | 'lt' | 'ge' | 'le' | 'sa' | 'eb' | 'ap';
 const prefixes = new Set<Prefix>(['eq', 'ne', 'gt', 'lt', 'ge', 'le', 'sa', 'eb', 'ap']);
@@ -150,27 +151,44 @@ export function parseSearch(
       parseControl(search, key, value, options);
       continue;
     }
+    if (search.criteria.length === searchLimits.criteria)
+      throw overLimit(
+        key,
+        'too many search parameters (a repeated one counts each time)',
+        searchLimits.criteria,
+      );
     search.criteria.push(parseCriterion(resourceType, key, value));
+    checkCost(search.criteria, key);
   }
   return search;
 }
 
+/** What the criteria cost together: each value is a condition, each chain a join per target type. */
+function checkCost(criteria: Criterion[], key: string): void {
+  let values = 0;
+  let chains = 0;
+  for (const c of criteria) {
+    if (c.chain) chains++;
+    values += c.chain ? c.chain.criterion.values.length * c.chain.targetTypes.length : c.values.length;
+  }
+  if (chains > searchLimits.chains) throw overLimit(key, 'too many chained parameters', searchLimits.chains);
+  if (values > searchLimits.totalValues)
+    throw overLimit(
+      key,
+      `${values} values in all (a chain counts its values once per type it may follow)`,
+      searchLimits.totalValues,
+    );
+}
+
 function parseControl(search: ParsedSearch, key: string, value: string, options: ParseOptions): void {
   switch (key) {
-    case '_count': {
-      const n = Number(value);
-      if (!Number.isInteger(n) || n < 0)
-        throw badRequest(`_count must be a whole number of 0 or more, not "${value}"`, '_count');
-      search.count = Math.min(n, options.maxCount);
+    case '_count':
+      // More than the page size limit is served as a full page (R4 lets a server return fewer).
+      search.count = Math.min(wholeNumber(value, '_count', 0), options.maxCount);
       return;
-    }
-    case '_offset': {
-      const n = Number(value);
-      if (!Number.isInteger(n) || n < 0)
-        throw badRequest(`_offset must be a whole number of 0 or more, not "${value}"`, '_offset');
-      search.offset = n;
+    case '_offset':
+      search.offset = wholeNumber(value, '_offset', 0);
       return;
-    }
     case '_after':
       search.after = value;
       return;
@@ -184,12 +202,13 @@ function parseControl(search: ParsedSearch, key: string, value: string, options:
         throw badRequest(`_summary must be true, false, text, data or count, not "${value}"`, '_summary');
       search.summary = value as ParsedSearch['summary'];
       return;
-    case '_elements':
-      search.elements = value
-        .split(',')
-        .map((e) => e.trim())
-        .filter(Boolean);
+    case '_elements': {
+      const names = [...new Set(value.split(',').map((e) => e.trim()))].filter(Boolean);
+      if (names.length > searchLimits.elements)
+        throw overLimit('_elements', `${names.length} element names`, searchLimits.elements);
+      search.elements = names;
       return;
+    }
     case '_sort':
       for (const part of value.split(',').filter(Boolean)) {
         const descending = part.startsWith('-');
@@ -200,6 +219,11 @@ function parseControl(search: ParsedSearch, key: string, value: string, options:
             `cannot sort ${search.resourceType} by "${param}": not a search parameter of ${search.resourceType}`,
             '_sort',
           );
+        // A second key on the same parameter changes no order, but costs a sort subquery per row.
+        if (search.sort.some((s) => s.param === param))
+          throw badRequest(`_sort names "${param}" more than once`, '_sort');
+        if (search.sort.length === searchLimits.sortKeys)
+          throw overLimit('_sort', 'too many sort keys', searchLimits.sortKeys);
         search.sort.push({ param, type, descending });
       }
       return;
@@ -218,7 +242,13 @@ function parseControl(search: ParsedSearch, key: string, value: string, options:
           `_include must start with the searched type ${search.resourceType}, not "${sourceType}"`,
           key,
         );
-      (key === '_include' ? search.includes : search.revincludes).push({ sourceType, param, targetType });
+      const rules = key === '_include' ? search.includes : search.revincludes;
+      // Each rule is a query of its own per page: a repeat adds nothing, so it is taken once.
+      if (rules.some((r) => r.sourceType === sourceType && r.param === param && r.targetType === targetType))
+        return;
+      if (search.includes.length + search.revincludes.length === searchLimits.includes)
+        throw overLimit(key, 'too many _include and _revinclude rules', searchLimits.includes);
+      rules.push({ sourceType, param, targetType });
       return;
     }
     default:
@@ -240,6 +270,9 @@ const supportedModifiers: Record<string, Set<string>> = {
 
 /** Parses one `key=value` criterion, including one level of chaining. */
 export function parseCriterion(resourceType: string, key: string, value: string): Criterion {
+  const values = splitValues(value);
+  if (values.length > searchLimits.values)
+    throw overLimit(key, `${values.length} comma-separated values`, searchLimits.values);
   const dot = key.indexOf('.');
   const head = dot >= 0 ? key.slice(0, dot) : key;
   const [param, modifier] = head.split(':') as [string, string | undefined];
@@ -289,7 +322,6 @@ export function parseCriterion(resourceType: string, key: string, value: string)
   }
   if (modifier === 'missing' && value !== 'true' && value !== 'false')
     throw badRequest(`:missing takes true or false, not "${value}"`, key);
-  const values = splitValues(value);
   if (values.some((v) => v === '') && modifier !== 'missing')
     throw badRequest(`empty value for "${key}"`, key);
   return { key, param, type, modifier, values };

@@ -62,6 +62,13 @@ export function numberRange(value: string, key: string): { value: number; low: n
     throw badRequest(`"${value}" is not a number`, key);
   const n = Number(value);
   const [mantissa, exponent] = value.toLowerCase().split('e');
+  // The index holds doubles: a value past their range (1e400 reads as Infinity, 1e-400 as 0) would
+  // be compared as something it is not.
+  if (!Number.isFinite(n) || (n === 0 && /[1-9]/.test(mantissa!)))
+    throw badRequest(
+      `"${value}" is outside the range of numbers the server compares (about 1e-308 to 1e308)`,
+      key,
+    );
   const decimals = (mantissa!.split('.')[1] ?? '').length;
   const half = 0.5 * 10 ** (-decimals + Number(exponent ?? 0));
   return { value: n, low: n - half, high: n + half };

@@ -247,4 +247,88 @@ describe.each(databaseTargets)('transaction and batch bundles on $name', ({ name
     expect((err as FhirError).status).toBe(400);
     expect((err as FhirError).issues[0]?.expression).toBe('Bundle.type');
   });
+
+  it.runIf(available)(
+    'answers 400 for a resource nested thousands of levels deep, which overflowed the reference rewrite',
+    async () => {
+      let extension: Record<string, unknown> = { url: 'http://example.org/leaf', valueString: 'x' };
+      for (let i = 0; i < 20_000; i++) extension = { url: 'http://example.org/x', extension: [extension] };
+      const patients = await count(store, 'Patient');
+      const err = await processBundle(
+        store,
+        transaction([
+          {
+            resource: { ...buildPatient(), extension: [extension] } as unknown as Patient,
+            request: { method: 'POST', url: 'Patient' },
+          },
+        ]),
+        { baseUrl: base },
+      ).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(FhirError);
+      expect((err as FhirError).status).toBe(400);
+      expect((err as FhirError).issues[0]).toMatchObject({
+        expression: 'Patient',
+        diagnostics: expect.stringMatching(/nested too deeply/),
+      });
+      expect(await count(store, 'Patient')).toBe(patients);
+    },
+  );
+
+  describe('an envelope of the wrong shape answers 400 naming the path, not a 500, and stores nothing', () => {
+    const patient = () => ({ resource: buildPatient(), request: { method: 'POST', url: 'Patient' } });
+    const cases: [string, unknown, string][] = [
+      ['entry is an object', {}, 'Bundle.entry'],
+      ['entry is a string', 'x', 'Bundle.entry'],
+      ['an entry is null', [patient(), null], 'Bundle.entry[1]'],
+      ['request is a string', [{ request: 'POST Patient' }], 'Bundle.entry[0].request'],
+      [
+        'request.url is a number',
+        [{ ...patient(), request: { method: 'POST', url: 5 } }],
+        'Bundle.entry[0].request.url',
+      ],
+      [
+        'request.method is a number',
+        [{ ...patient(), request: { method: 1, url: 'Patient' } }],
+        'Bundle.entry[0].request.method',
+      ],
+      [
+        'request.ifMatch is a number',
+        [{ request: { method: 'DELETE', url: 'Patient/x', ifMatch: 5 } }],
+        'Bundle.entry[0].request.ifMatch',
+      ],
+      [
+        'request.ifNoneExist is an object',
+        [{ ...patient(), request: { method: 'POST', url: 'Patient', ifNoneExist: {} } }],
+        'Bundle.entry[0].request.ifNoneExist',
+      ],
+      ['fullUrl is a number', [{ ...patient(), fullUrl: 7 }], 'Bundle.entry[0].fullUrl'],
+      [
+        'resource is a string',
+        [{ resource: 'Patient', request: { method: 'POST', url: 'Patient' } }],
+        'Bundle.entry[0].resource',
+      ],
+      [
+        'method is an inherited property name',
+        [{ ...patient(), request: { method: 'constructor', url: 'Patient' } }],
+        'Bundle.entry[0].request.method',
+      ],
+      [
+        'a PUT url past Type/id',
+        [{ ...patient(), request: { method: 'PUT', url: 'Patient/a/_history/2' } }],
+        'Bundle.entry[0].request.url',
+      ],
+    ];
+    for (const type of ['transaction', 'batch'] as const)
+      for (const [title, entry, expression] of cases)
+        it.runIf(available)(`${type}: ${title}`, async () => {
+          const patients = await count(store, 'Patient');
+          const err = await processBundle(store, { resourceType: 'Bundle', type, entry } as Bundle, {
+            baseUrl: base,
+          }).catch((e: unknown) => e);
+          expect(err).toBeInstanceOf(FhirError);
+          expect((err as FhirError).status).toBe(400);
+          expect((err as FhirError).issues[0]?.expression).toBe(expression);
+          expect(await count(store, 'Patient')).toBe(patients);
+        });
+  });
 });

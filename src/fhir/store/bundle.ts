@@ -7,9 +7,11 @@
 import type { Bundle, BundleEntry, BundleEntryResponse, Resource } from 'fhir/r4.js';
 import { isResourceType } from '../definitions.js';
 import { badRequest, FhirError, operationOutcome, preconditionFailed } from '../outcome.js';
+import { isObject } from '../patch/fhir-patch-operations.js';
+import { parseQueryString } from '../search/query-string.js';
 import { rewriteReferences } from './references.js';
-import type { Query, ResourceStore } from './store.js';
-import { isValidId, newId, type Write } from './write.js';
+import type { ResourceStore } from './store.js';
+import { isValidId, newId, parseVersion, type Write } from './write.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
 const processingOrder: Record<Method, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GET: 3, HEAD: 3 };
@@ -48,7 +50,7 @@ export async function processBundle(
       'Bundle.type',
       'value',
     );
-  const entries = (b.entry ?? []).map((e, i) => parseEntry(e, i));
+  const entries = bundleEntries(b.entry).map((e, i) => parseEntry(e, i));
   // A transaction is one audited operation: one entry naming every resource it touched, or (when it
   // fails, whatever failed inside) one failure entry after the rollback. A batch's entries stand
   // alone, and so are audited one by one.
@@ -77,13 +79,46 @@ function touchedBy(response: Bundle): string[] {
   return [...out];
 }
 
+/**
+ * The entries of a posted Bundle, with the JSON types of what this file reads checked first: the
+ * resources themselves are validated when written, but the envelope is read before that, and
+ * `"entry": {}` or a numeric `request.url` crashed the request with a 500.
+ */
+function bundleEntries(entry: unknown): BundleEntry[] {
+  if (entry === undefined) return [];
+  if (!Array.isArray(entry)) throw wrongType('Bundle.entry', 'an array', entry);
+  entry.forEach((e: unknown, i) => {
+    const where = `Bundle.entry[${i}]`;
+    if (!isObject(e)) throw wrongType(where, 'an object', e);
+    expectString(e, 'fullUrl', where);
+    if (e.resource !== undefined && !isObject(e.resource))
+      throw wrongType(`${where}.resource`, 'a resource (an object)', e.resource);
+    if (e.request === undefined) return;
+    if (!isObject(e.request)) throw wrongType(`${where}.request`, 'an object', e.request);
+    for (const key of ['method', 'url', 'ifNoneMatch', 'ifModifiedSince', 'ifMatch', 'ifNoneExist'])
+      expectString(e.request, key, `${where}.request`);
+  });
+  return entry as BundleEntry[];
+}
+
+function expectString(holder: Record<string, unknown>, key: string, where: string): void {
+  if (holder[key] !== undefined && typeof holder[key] !== 'string')
+    throw wrongType(`${where}.${key}`, 'a string', holder[key]);
+}
+
+function wrongType(expression: string, expected: string, got: unknown): FhirError {
+  const described = got === null ? 'null' : Array.isArray(got) ? 'an array' : `a ${typeof got}`;
+  return badRequest(`${expression} must be ${expected}, but ${described} was given`, expression, 'structure');
+}
+
 function parseEntry(entry: BundleEntry, index: number): ParsedEntry {
   const where = `Bundle.entry[${index}]`;
   const request = entry.request;
   if (!request?.method || !request.url)
     throw badRequest('each entry needs request.method and request.url', `${where}.request`, 'required');
   const method = request.method as Method;
-  if (!(method in processingOrder))
+  // An own key only: "constructor" or "toString" are in every object.
+  if (!Object.hasOwn(processingOrder, method))
     throw badRequest(`unsupported method "${request.method}"`, `${where}.request.method`, 'value');
   const url = request.url.replace(/^\//, '');
   const [path, query] = splitOnce(url, '?');
@@ -102,6 +137,12 @@ function parseEntry(entry: BundleEntry, index: number): ParsedEntry {
         'value',
       );
   }
+  if (method !== 'GET' && method !== 'HEAD' && rest.length > 0)
+    throw badRequest(
+      `${method} entries name Type or Type/id, not "${path}"`,
+      `${where}.request.url`,
+      'value',
+    );
   if (method === 'PUT' && !id && !query)
     throw badRequest('PUT entries need an id or search criteria in the URL', `${where}.request.url`, 'value');
   if ((method === 'DELETE' || method === 'PATCH') && !id)
@@ -126,9 +167,9 @@ function splitOnce(value: string, separator: string): [string, string] {
 
 /** Reads a version from an ETag (`W/"3"` or `3`). */
 export function parseEtag(value: string, expression = 'If-Match'): number {
-  const m = /^(?:W\/)?"?(\d+)"?$/.exec(value.trim());
-  if (!m) throw badRequest(`"${value}" is not a version ETag like W/"3"`, expression);
-  return Number(m[1]);
+  const version = parseVersion(/^(?:W\/)?"?(\d+)"?$/.exec(value.trim())?.[1] ?? '', 0);
+  if (version === undefined) throw badRequest(`"${value}" is not a version ETag like W/"3"`, expression);
+  return version;
 }
 
 async function processTransaction(
@@ -147,7 +188,10 @@ async function processTransaction(
     const fullUrl = e.entry.fullUrl;
     if (e.method === 'POST') {
       if (e.entry.request?.ifNoneExist) {
-        const ids = await store.matchIds(e.resourceType, e.entry.request.ifNoneExist, 2);
+        const ifNoneExist = e.entry.request.ifNoneExist;
+        const ids = await at(`Bundle.entry[${e.index}].request.ifNoneExist`, () =>
+          store.matchIds(e.resourceType, ifNoneExist, 2),
+        );
         if (ids.length > 1)
           throw preconditionFailed(
             `ifNoneExist "${e.entry.request.ifNoneExist}" matches more than one ${e.resourceType}`,
@@ -160,7 +204,10 @@ async function processTransaction(
       }
       e.id ??= newId();
     } else if (e.method === 'PUT' && e.condition) {
-      const ids = await store.matchIds(e.resourceType, e.condition, 2);
+      const condition = e.condition;
+      const ids = await at(`Bundle.entry[${e.index}].request.url`, () =>
+        store.matchIds(e.resourceType, condition, 2),
+      );
       if (ids.length > 1)
         throw preconditionFailed(
           `conditional update "${e.url}" matches more than one resource`,
@@ -201,7 +248,7 @@ async function processTransaction(
           `Bundle.entry[${e.index}].resource`,
           'value',
         );
-      const ids = await store.matchIds(type, query, 2);
+      const ids = await at(`Bundle.entry[${e.index}].resource`, () => store.matchIds(type, query, 2));
       if (ids.length !== 1)
         throw new FhirError(ids.length === 0 ? 400 : 412, [
           {
@@ -283,7 +330,7 @@ async function processTransaction(
     }
   }
   for (const e of ordered.filter((x) => x.method === 'GET' || x.method === 'HEAD')) {
-    const result = await readEntry(store, e, options);
+    const result = await at(`Bundle.entry[${e.index}].request.url`, () => readEntry(store, e, options));
     resultResources[e.index] = result;
     responses[e.index] = { status: '200' };
   }
@@ -300,6 +347,26 @@ async function processTransaction(
       response: responses[e.index]!,
     })),
   };
+}
+
+/**
+ * Runs a search or read that an entry names at `expression`: a query the search refuses (400) is
+ * reported at that place in the Bundle, with the parameter it names in the diagnostics.
+ */
+async function at<T>(expression: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (!(err instanceof FhirError) || err.status !== 400) throw err;
+    throw new FhirError(
+      400,
+      err.issues.map((i) => ({
+        ...i,
+        diagnostics: i.expression ? `${i.expression}: ${i.diagnostics}` : i.diagnostics,
+        expression,
+      })),
+    );
+  }
 }
 
 function decodeBinaryPatch(e: ParsedEntry): unknown {
@@ -332,8 +399,7 @@ function entryResponse(resource: Resource, status: string): BundleEntryResponse 
 async function readEntry(store: ResourceStore, e: ParsedEntry, options: BundleOptions): Promise<Resource> {
   const [path, query] = splitOnce(e.url, '?');
   const parts = path.split('/');
-  if (parts.length === 1)
-    return store.search(e.resourceType, [...new URLSearchParams(query).entries()] as Query, options.baseUrl);
+  if (parts.length === 1) return store.search(e.resourceType, parseQueryString(query), options.baseUrl);
   if (parts.length === 2) return store.read(e.resourceType, parts[1]!);
   if (parts.length === 4 && parts[2] === '_history') return store.vread(e.resourceType, parts[1]!, parts[3]!);
   throw badRequest(`unsupported GET "${e.url}" in a bundle`, `Bundle.entry[${e.index}].request.url`);

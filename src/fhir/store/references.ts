@@ -40,20 +40,31 @@ export function rewriteReferences(
   });
 }
 
+// A loop over a stack, not recursion: a bundle's resources are rewritten before they are validated,
+// and a resource nested some thousands of levels deep overflowed the call stack (a 500).
 function walk(
   value: unknown,
   path: string,
   visit: (holder: Record<string, unknown>, path: string) => void,
 ): void {
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) walk(value[i], `${path}[${i}]`, visit);
-    return;
-  }
-  if (value === null || typeof value !== 'object') return;
-  const obj = value as Record<string, unknown>;
-  if (typeof obj.reference === 'string') visit(obj, `${path}.reference`);
-  for (const [key, child] of Object.entries(obj)) {
-    if (key === 'contained' || key === 'text') continue;
-    if (child !== null && typeof child === 'object') walk(child, `${path}.${key}`, visit);
+  const stack: [unknown, string][] = [[value, path]];
+  while (stack.length > 0) {
+    const [current, at] = stack.pop()!;
+    if (current === null || typeof current !== 'object') continue;
+    // Children are pushed last first, so that references are visited in document order.
+    if (Array.isArray(current)) {
+      for (let i = current.length - 1; i >= 0; i--)
+        if (current[i] !== null && typeof current[i] === 'object') stack.push([current[i], `${at}[${i}]`]);
+      continue;
+    }
+    const obj = current as Record<string, unknown>;
+    if (typeof obj.reference === 'string') visit(obj, `${at}.reference`);
+    const keys = Object.keys(obj);
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const key = keys[i]!;
+      const child = obj[key];
+      if (key !== 'contained' && key !== 'text' && child !== null && typeof child === 'object')
+        stack.push([child, `${at}.${key}`]);
+    }
   }
 }

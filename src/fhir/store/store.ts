@@ -35,10 +35,11 @@ import type { AccessFilter } from '../search/criteria-sql.js';
 import { indexRows } from '../search/index-rows.js';
 import { type ParsedSearch, parseSearch } from '../search/parse.js';
 import { assertSearchesVisibleElements } from '../search/readable-params.js';
+import { parseQueryString } from '../search/query-string.js';
 import { matchCondition, runSearch } from '../search/search.js';
 import { validateFhirResource } from '../validation/validate-resource.js';
 import { forEachTypeChunk } from './resource-keys.js';
-import { isValidId, newId, type Write, type WriteResult, writeBatch } from './write.js';
+import { isValidId, newId, parseVersion, type Write, type WriteResult, writeBatch } from './write.js';
 
 export interface StoreOptions {
   clock: Clock;
@@ -560,9 +561,9 @@ export class ResourceStore {
   }
 
   private async vreadNow(resourceType: string, id: string, versionId: string): Promise<Resource> {
-    const version = Number(versionId);
-    if (!Number.isInteger(version) || version < 1)
-      throw notFound(`${resourceType}/${id} has no version "${versionId}"`);
+    // A number past the column's range names no version (PostgreSQL refused it with a 500).
+    const version = parseVersion(versionId);
+    if (version === undefined) throw notFound(`${resourceType}/${id} has no version "${versionId}"`);
     const condition = await this.access(resourceType, 'v', { versions: true });
     const rows = await sql<{
       content: string | null;
@@ -676,8 +677,12 @@ export class ResourceStore {
           patched = kind === 'json-patch' ? applyJsonPatch(current, patch) : applyFhirPatch(current, patch);
         } catch (err) {
           if (err instanceof PatchError)
-            throw new FhirError(422, [
-              { code: 'processing', diagnostics: err.message, expression: err.expression },
+            throw new FhirError(err.malformed ? 400 : 422, [
+              {
+                code: err.malformed ? 'invalid' : 'processing',
+                diagnostics: err.message,
+                expression: err.expression,
+              },
             ]);
           throw err;
         }
@@ -774,7 +779,7 @@ export class ResourceStore {
   /** Ids of every resource matching a search query string (`identifier=a|b`), at most `limit`. */
   async matchIds(resourceType: string, queryString: string, limit = 2): Promise<string[]> {
     assertType(resourceType);
-    const query = [...new URLSearchParams(queryString).entries()] as Query;
+    const query = parseQueryString(queryString);
     if (query.length === 0)
       throw badRequest(`a conditional operation on ${resourceType} needs search criteria`);
     const detail = `${resourceType}?${[...new Set(query.map(([k]) => k))].join(',')} (conditional)`;

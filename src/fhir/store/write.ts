@@ -419,3 +419,12 @@ export function newId(): string {
 export function isValidId(id: string): boolean {
   return /^[A-Za-z0-9\-.]{1,64}$/.test(id);
 }
+
+/** The highest version a resource can reach: version_id is a 32-bit integer column on PostgreSQL. */
+export const MAX_VERSION = 2_147_483_647;
+
+/** A version number written in a URL or ETag (`3`), or undefined when it names no possible version. */
+export function parseVersion(text: string, min = 1): number | undefined {
+  const version = /^\d{1,10}$/.test(text) ? Number(text) : Number.NaN;
+  return version >= min && version <= MAX_VERSION ? version : undefined;
+}

@@ -13,16 +13,23 @@ export interface PrimitiveRule {
   type: string;
   /** JSON type the value must have. */
   json: 'string' | 'number' | 'boolean';
-  /** Lexical format (from @medplum/core's validationRegexes); undefined when any text is fine. */
-  regex?: RegExp;
+  /** Lexical format (@medplum/core's validationRegexes, or isBase64); undefined when any text is fine. */
+  format?: (text: string) => boolean;
+  /** Longest text allowed, in characters; undefined when only the request body limit applies. */
+  maxLength?: number;
   /** Extra numeric rule for the integer types. */
   numeric?: 'integer' | 'positiveInt' | 'unsignedInt';
 }
 
 export type PrimitiveProblem = [ValidationIssue['code'], string];
 
-// FHIR R4 datatypes section 2.24.0.2: strings are at most 1 MB (as @medplum/core enforces).
+// FHIR R4 datatypes (string): "FHIR strings SHALL NOT exceed 1MB". The rule is string's, so it holds
+// for the types derived from string (code, id, markdown) and for System.String (Element.id); the
+// other primitives have none: "there is no specified upper limit to the size of a binary", and a
+// scanned discharge summary in Attachment.data is routinely several MB. @medplum/core applies it to
+// every primitive, which refused those documents; for them the request body limit is the bound.
 const MAX_STRING_LENGTH = 1024 * 1024;
+const STRING_TYPES = new Set(['string', 'code', 'id', 'markdown', 'http://hl7.org/fhirpath/System.String']);
 const rules = new Map<string, PrimitiveRule>();
 
 /** The rule for a primitive type code ('dateTime', 'http://hl7.org/fhirpath/System.String', ...). */
@@ -31,8 +38,10 @@ export function primitiveRule(type: string): PrimitiveRule {
   if (!rule) {
     const json = (fhirTypeToJsType as Record<string, PrimitiveRule['json'] | undefined>)[type] ?? 'string';
     const regex = type === 'xhtml' ? undefined : validationRegexes[type];
+    const format = type === 'base64Binary' ? isBase64 : regex && ((text: string) => regex.test(text));
     const numeric = type === 'integer' || type === 'positiveInt' || type === 'unsignedInt' ? type : undefined;
-    rule = { type, json, regex, numeric };
+    const maxLength = STRING_TYPES.has(type) ? MAX_STRING_LENGTH : undefined;
+    rule = { type, json, format, maxLength, numeric };
     rules.set(type, rule);
   }
   return rule;
@@ -71,8 +80,9 @@ function stringProblem(text: string, rule: PrimitiveRule): PrimitiveProblem | un
   if (!(first > 32 && first < 127) && !text.trim()) {
     return ['value', 'the value must contain non-whitespace content'];
   }
-  if (text.length > MAX_STRING_LENGTH) return ['value', 'strings are limited to 1 MB in FHIR'];
-  if (rule.regex === undefined || rule.regex.test(text)) return undefined;
+  if (rule.maxLength !== undefined && text.length > rule.maxLength)
+    return ['value', `FHIR ${rule.type} values are limited to 1 MB (1,048,576 characters)`];
+  if (rule.format === undefined || rule.format(text)) return undefined;
   const hint = FORMAT_HINTS[rule.type];
   return [
     'value',
@@ -87,6 +97,17 @@ function numberProblem(n: number, rule: PrimitiveRule): PrimitiveProblem | undef
   if (rule.numeric === 'positiveInt' && n <= 0) return ['value', `${n} is not a positiveInt (1 or more)`];
   if (rule.numeric === 'unsignedInt' && n < 0) return ['value', `${n} is not an unsignedInt (0 or more)`];
   return undefined;
+}
+
+/**
+ * base64Binary as @medplum/core's regex defines it (the base64 alphabet in groups of four, `=` padding
+ * only at the end), without the regex: it repeats a group per four characters, and on a few MB of
+ * data (a scanned document) it overflowed the regular-expression stack.
+ */
+export function isBase64(text: string): boolean {
+  if (text.length % 4 !== 0 || /[^A-Za-z0-9+/=]/.test(text)) return false;
+  const padding = text.indexOf('=');
+  return padding < 0 || text.slice(padding) === '=' || text.slice(padding) === '==';
 }
 
 function clip(text: string): string {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -327,6 +328,58 @@ describe('validateFhirResource: robustness', () => {
     patient.contained = [patient];
     expect(() => validateFhirResource(patient)).not.toThrow();
     expect(validateFhirResource(patient).length).toBeGreaterThan(0);
+  });
+});
+
+describe('validateFhirResource: size of primitive values (R4 datatypes)', () => {
+  // Random bytes, so the base64 uses the whole alphabet; 3 MB of data is 4 MB of base64.
+  const scan = randomBytes(3 * 1024 * 1024).toString('base64');
+  const documentWith = (data: string) => ({
+    resourceType: 'DocumentReference',
+    status: 'current',
+    content: [{ attachment: { contentType: 'application/pdf', data } }],
+  });
+
+  it('accepts base64Binary over 1 MB (a scanned document): only strings are limited to 1 MB', () => {
+    expect(validateFhirResource(documentWith(scan))).toEqual([]);
+    expect(
+      validateFhirResource({ resourceType: 'Binary', contentType: 'application/pdf', data: scan }),
+    ).toEqual([]);
+  });
+
+  it('still refuses malformed base64Binary of any size, naming the element', () => {
+    for (const data of [`${scan}!`, `${scan.slice(0, -4)}=abc`, scan.slice(0, -1), 'ab=c', 'a===']) {
+      const issue = expectSingleError(
+        documentWith(data),
+        'DocumentReference.content[0].attachment.data',
+        'value',
+      );
+      expect(issue.diagnostics).toMatch(/base64/);
+    }
+  });
+
+  it('refuses string, markdown and code values over 1 MB, the types the limit is for', () => {
+    const long = 'a'.repeat(1024 * 1024 + 1);
+    for (const [resource, expression] of [
+      [{ ...documentWith(scan), description: long }, 'DocumentReference.description'],
+      [
+        {
+          resourceType: 'CarePlan',
+          status: 'active',
+          intent: 'plan',
+          subject: { reference: 'Patient/1' },
+          note: [{ text: long }],
+        },
+        'CarePlan.note[0].text',
+      ],
+      [
+        { ...documentWith(scan), content: [{ attachment: { contentType: long } }] },
+        'DocumentReference.content[0].attachment.contentType',
+      ],
+    ] as const) {
+      expect(expectSingleError(resource, expression, 'value').diagnostics).toMatch(/limited to 1 MB/);
+    }
+    expect(validateFhirResource({ ...documentWith(scan), description: long.slice(1) })).toEqual([]);
   });
 });
 

@@ -40,6 +40,8 @@ export function validateFhirResource(resource: unknown): ValidationIssue[] {
     return issues;
   } catch (err) {
     // Deeply nested or cyclic input can overflow the stack; report it rather than fail the write path.
+    if (err instanceof RangeError)
+      return [errorIssue('structure', type, 'the resource is nested too deeply to be validated')];
     const message = err instanceof Error ? err.message : String(err);
     return [errorIssue('invalid', type, `the resource could not be validated: ${message}`)];
   }

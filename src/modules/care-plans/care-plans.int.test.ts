@@ -19,6 +19,7 @@ import { assertValid } from '../../fhir/store/store.js';
 import { OCCURRENCE_SYSTEM, scheduleNextOccurrences } from './care-plans.recurrence.js';
 import { createDueReviewTasks } from './care-plans.review.js';
 import { extensionUrls, REVIEW_TASK_SYSTEM } from './care-plans.rules.js';
+import { listCarePlans } from './care-plans.service.js';
 import { carePlanTemplates } from './templates/index.js';
 
 const CASE_MANAGER = { coding: [{ system: 'http://snomed.info/sct', code: '768832004' }] };
@@ -392,6 +393,33 @@ describe.each(databaseTargets)('care plans ($name)', ({ name, available }) => {
       ).toBe(404);
       const search = await req('outsider', 'GET', '/fhir/CarePlan?subject=Patient/p1');
       expect(search.json().total).toBe(0);
+    },
+  );
+
+  it.runIf(available)(
+    'shows every activity of a long-running plan, more than one search may ask for by _id',
+    async () => {
+      await t.store.update('Patient', 'p-long', { ...buildPatient(), id: 'p-long' });
+      const taskIds = Array.from({ length: 130 }, (_, i) => `long-task-${i}`);
+      for (const id of taskIds)
+        await t.store.update('Task', id, {
+          resourceType: 'Task',
+          id,
+          status: 'completed',
+          intent: 'order',
+          for: { reference: 'Patient/p-long' },
+          description: `Weekly call ${id}`,
+        });
+      await t.store.update('CarePlan', 'plan-long', {
+        resourceType: 'CarePlan',
+        id: 'plan-long',
+        status: 'active',
+        intent: 'plan',
+        subject: { reference: 'Patient/p-long' },
+        activity: taskIds.map((id) => ({ reference: { reference: `Task/${id}` } })),
+      });
+      const [view] = await listCarePlans(t.store, 'p-long');
+      expect(view!.activities.filter((a) => a.task !== undefined)).toHaveLength(130);
     },
   );
 });

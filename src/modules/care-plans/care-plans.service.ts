@@ -17,6 +17,7 @@ import type {
   Task,
 } from 'fhir/r4.js';
 import { badRequest } from '../../fhir/outcome.js';
+import { searchLimits } from '../../fhir/search/limits.js';
 import type { ResourceStore } from '../../fhir/store/store.js';
 import { newId } from '../../fhir/store/write.js';
 import { type GoalProgress, ucum } from '../goals/goal-progress.js';
@@ -445,16 +446,23 @@ export async function listCarePlans(store: ResourceStore, patientId: string): Pr
 }
 
 async function byIds<T>(store: ResourceStore, type: string, ids: string[]): Promise<Map<string, T>> {
-  if (ids.length === 0) return new Map();
-  const bundle = await store.search(
-    type,
-    [
-      ['_id', ids.join(',')],
-      ['_count', String(ids.length)],
-    ],
-    '',
-  );
-  return new Map((bundle.entry ?? []).map((e) => [e.resource!.id!, e.resource as T]));
+  const out = new Map<string, T>();
+  // A long-running plan's recurring activities can name more tasks than one search takes as values
+  // of _id (searchLimits.values) or returns on a page (maxPageSize): ask in chunks.
+  const size = Math.min(searchLimits.values, store.options.maxPageSize);
+  for (let i = 0; i < ids.length; i += size) {
+    const chunk = ids.slice(i, i + size);
+    const bundle = await store.search(
+      type,
+      [
+        ['_id', chunk.join(',')],
+        ['_count', String(chunk.length)],
+      ],
+      '',
+    );
+    for (const e of bundle.entry ?? []) out.set(e.resource!.id!, e.resource as T);
+  }
+  return out;
 }
 
 async function carePlanView(store: ResourceStore, plan: CarePlan): Promise<CarePlanView> {
