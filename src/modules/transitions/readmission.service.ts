@@ -192,13 +192,8 @@ export function riskAssessmentOf(encounter: Encounter, score: RiskScore, basis: 
     prediction: [
       {
         outcome: { text: 'Unplanned readmission or death within 30 days of discharge' },
-        // The scores give a band, not a calibrated probability. The store's validator reads R4's ras-2
-        // as @medplum/core does, failing every prediction without probability[x]; the whole range
-        // (0-100 %) states nothing beyond the band and satisfies it.
-        probabilityRange: {
-          low: { value: 0, unit: '%', system: 'http://unitsofmeasure.org', code: '%' },
-          high: { value: 100, unit: '%', system: 'http://unitsofmeasure.org', code: '%' },
-        },
+        // The scores give a band, not a calibrated probability: qualitativeRisk only (R4 allows a
+        // prediction without probability[x]; ras-2 is about a probability that is given).
         qualitativeRisk: {
           coding: [{ system: 'http://terminology.hl7.org/CodeSystem/risk-probability', ...tier }],
           text: `${score.band} (${score.instrument} ${score.total}/${score.max})`,

@@ -156,6 +156,9 @@ describe.each(databaseTargets)('transitions of care ($name)', ({ name, available
       expect(points(byCode.LACE!)).toEqual({ L: 4, A: 3, C: 2, E: 0 });
       expect(byCode.LACE!.prediction?.[0]?.qualitativeRisk?.coding?.[0]?.code).toBe('moderate');
       expect(byCode.LACE!.method?.text).toContain('van Walraven');
+      // A band is no probability: the prediction states none (R4 allows that; ras-2 bounds a given one).
+      for (const ra of risks)
+        expect(Object.keys(ra.prediction![0]!).filter((k) => k.startsWith('probability'))).toEqual([]);
       // HOSPITAL: Hb 10.5 → 1, Na 132 → 1, procedure → 1, non-elective → 1, LOS 5 → 2: 6, intermediate.
       expect(points(byCode.HOSPITAL!)).toMatchObject({ H: 1, O: 0, S: 1, P: 1, IT: 1, A: 0, L: 2 });
       expect(byCode.HOSPITAL!.prediction?.[0]?.qualitativeRisk?.text).toMatch(/^intermediate/);
