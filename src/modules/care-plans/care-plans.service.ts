@@ -12,7 +12,6 @@ import type {
   Extension,
   Goal,
   GoalTarget,
-  Observation,
   Reference,
   Task,
 } from 'fhir/r4.js';
@@ -20,6 +19,7 @@ import { badRequest } from '../../fhir/outcome.js';
 import type { ResourceStore } from '../../fhir/store/store.js';
 import { newId } from '../../fhir/store/write.js';
 import { type GoalProgress, ucum } from '../goals/goal-progress.js';
+import { measuredQuantity } from '../goals/goal-targets.js';
 import {
   achievementDisplay,
   GOAL_ACHIEVEMENT,
@@ -245,7 +245,7 @@ async function goalFromTemplate(
       // Relative to the baseline: the latest result before the plan starts. Without one the first
       // result after it becomes the baseline (goal-progress.ts), and the target stays open until then.
       const baseline = await latestObservation(store, at.patient.split('/')[1]!, t.measure.loinc);
-      const value = baseline ? baselineValue(baseline, t.measure.loinc) : undefined;
+      const value = baseline ? measuredQuantity(baseline, t.measure.loinc)?.value : undefined;
       const parts: Extension[] = [{ url: 'fraction', valueDecimal: t.fraction }];
       if (value !== undefined && baseline)
         parts.push(
@@ -277,11 +277,6 @@ async function goalFromTemplate(
     ...(at.addresses.length ? { addresses: at.addresses } : {}),
     note: [{ text: [g.text, `Source: ${g.source.title} (${g.source.url})`].filter(Boolean).join('. ') }],
   };
-}
-
-function baselineValue(o: Observation, loinc: string): number | undefined {
-  if (o.code.coding?.some((c) => c.code === loinc)) return o.valueQuantity?.value;
-  return o.component?.find((c) => c.code.coding?.some((x) => x.code === loinc))?.valueQuantity?.value;
 }
 
 /**
