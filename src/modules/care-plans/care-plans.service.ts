@@ -12,9 +12,11 @@ import type {
   Extension,
   Goal,
   GoalTarget,
+  Observation,
   Reference,
   Task,
 } from 'fhir/r4.js';
+import { withLabelsOf } from '../../access/policy/access-facts.js';
 import { badRequest } from '../../fhir/outcome.js';
 import type { ResourceStore } from '../../fhir/store/store.js';
 import { newId } from '../../fhir/store/write.js';
@@ -228,6 +230,8 @@ async function goalFromTemplate(
 ): Promise<Goal> {
   const dueDate = localDateAfter(at.now, g.dueInDays, at.timeZone);
   const target: GoalTarget[] = [];
+  // Results the goal quotes (a relative target's baseline): it carries their sensitivity labels.
+  const quoted: Observation[] = [];
   for (const t of g.targets) {
     const measure = {
       coding: [{ system: LOINC, code: t.measure.loinc }],
@@ -247,12 +251,14 @@ async function goalFromTemplate(
       const baseline = await latestObservation(store, at.patient.split('/')[1]!, t.measure.loinc);
       const value = baseline ? measuredQuantity(baseline, t.measure.loinc)?.value : undefined;
       const parts: Extension[] = [{ url: 'fraction', valueDecimal: t.fraction }];
-      if (value !== undefined && baseline)
+      if (value !== undefined && baseline) {
+        quoted.push(baseline);
         parts.push(
           { url: 'baseline', valueQuantity: ucum(value, t.measure.unit) },
           { url: 'baselineDate', valueDateTime: baseline.effectiveDateTime ?? baseline.issued! },
           { url: 'baselineObservation', valueReference: { reference: `Observation/${baseline.id}` } },
         );
+      }
       target.push({
         extension: [{ url: RELATIVE_TARGET_URL, extension: parts }],
         measure,
@@ -264,7 +270,7 @@ async function goalFromTemplate(
     }
   }
   if (g.targets.length === 0) target.push({ dueDate });
-  return {
+  const goal: Goal = {
     resourceType: 'Goal',
     id: newId(),
     identifier: [{ system: TEMPLATE_ITEM_SYSTEM, value: `${template.id}/${g.id}` }],
@@ -277,6 +283,7 @@ async function goalFromTemplate(
     ...(at.addresses.length ? { addresses: at.addresses } : {}),
     note: [{ text: [g.text, `Source: ${g.source.title} (${g.source.url})`].filter(Boolean).join('. ') }],
   };
+  return withLabelsOf(goal, quoted);
 }
 
 /**
