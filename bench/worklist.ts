@@ -179,7 +179,7 @@ async function load(runtime: Runtime): Promise<Record<string, unknown>> {
   await flush(true);
   const random = rng(7);
   const facts = new Map<number, ReturnType<typeof patientFacts>>();
-  const risk = new Map<number, string | null>();
+  const assessments = new Map<number, RiskAssessment>();
   const languages = [
     ['en', 'English'],
     ['es', 'Spanish'],
@@ -279,7 +279,7 @@ async function load(runtime: Runtime): Promise<Record<string, unknown>> {
         ],
       };
       put(assessment, id);
-      risk.set(p, tier);
+      assessments.set(p, assessment);
     }
     await flush();
   }
@@ -330,7 +330,11 @@ async function load(runtime: Runtime): Promise<Record<string, unknown>> {
       restriction: { period: { end: new Date(due).toISOString() } },
     };
     const taskRid = put(task, patientId);
-    const row = worklistRow(taskRid, task, patientId, facts.get(p), risk.get(p) ?? null);
+    const assessment = assessments.get(p);
+    const row = worklistRow(taskRid, task, patientId, {
+      ...(facts.has(p) ? { patient: { facts: facts.get(p)!, sensitivity: null } } : {}),
+      assessments: assessment ? [{ resource: assessment, sensitivity: null }] : [],
+    });
     if (row) {
       worklistRows.push(row);
       open++;

@@ -1,15 +1,23 @@
 /**
  * HL7 v2 test helpers: a real MLLP client over node:net (its own framing, independent of the
  * server's), an ADT message builder, and a transport-test handler that does a real store write
- * (a Patient from PID) so the transport is tested against real commits and real failures.
+ * (a Patient from PID) so the transport is tested against real commits and real failures; and
+ * CareLoop's ADT handler run as the intake runs it (adtSender).
  */
+import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
+import { systemContext } from '../../src/access/access-context.js';
+import type { ResourceStore } from '../../src/fhir/store/store.js';
 import {
   type Hl7Handler,
   type Hl7Handlers,
   Hl7ProcessingError,
 } from '../../src/integrations/hl7/hl7-handler.js';
+import { parseHl7 } from '../../src/integrations/hl7/hl7-message.js';
+import { createAdtHandler } from '../../src/modules/transitions/adt.service.js';
+import { createBusinessCalendar } from '../../src/platform/business-calendar.js';
+import type { Clock } from '../../src/platform/clock.js';
 
 export const TEST_MRN_SYSTEM = 'urn:careloop-test:mrn';
 export const TEST_NPI_SYSTEM = 'urn:careloop-test:npi';
@@ -191,4 +199,25 @@ export function ackSegment(ack: string, name: string): string[] {
       .find((l) => l.startsWith(name))
       ?.split('|') ?? []
   );
+}
+
+/**
+ * Runs CareLoop's ADT handler on a message as the HL7 intake does (one transaction, as
+ * Device/careloop-hl7-intake, received at the app's clock): for tests of what ADT events make.
+ */
+export function adtSender(
+  app: { store: ResourceStore; clock: Clock },
+  timeZone: string,
+): (raw: string) => Promise<unknown> {
+  const handler = createAdtHandler({ calendar: createBusinessCalendar() });
+  return (raw) =>
+    app.store.transaction((tx) =>
+      handler({
+        store: tx.as(systemContext('hl7-intake')),
+        message: parseHl7(raw),
+        receivedAt: app.clock.now(),
+        messageId: randomUUID(),
+        timeZone,
+      }),
+    );
 }

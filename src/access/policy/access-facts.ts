@@ -5,7 +5,7 @@
  * - the patient whose compartment it is in (R4 CompartmentDefinition/patient), and
  * - its sensitive-record labels (meta.security codes from HL7 v3 ActCode and Confidentiality).
  */
-import type { Resource } from 'fhir/r4.js';
+import type { Coding, Resource } from 'fhir/r4.js';
 import { patientCompartment } from '../../fhir/search/compartment.js';
 
 /**
@@ -33,16 +33,63 @@ const labelSystems = new Set([
   'http://terminology.hl7.org/CodeSystem/v3-Confidentiality',
 ]);
 
+/** The category a meta.security label puts a record in, if it is a sensitivity label. */
+function categoryOfSecurityLabel(label: Coding): SensitiveCategory | undefined {
+  if (!label.code || (label.system && !labelSystems.has(label.system))) return undefined;
+  return categoryOfCode.get(label.code);
+}
+
 /** The sensitive categories a resource's meta.security puts it in, as stored: ` behavioral-health substance-use `. */
 export function sensitivityOf(resource: Resource): string | null {
   const found = new Set<SensitiveCategory>();
   for (const label of resource.meta?.security ?? []) {
-    if (!label.code || (label.system && !labelSystems.has(label.system))) continue;
-    const category = categoryOfCode.get(label.code);
+    const category = categoryOfSecurityLabel(label);
     if (category) found.add(category);
   }
   if (found.size === 0) return null;
   return ` ${[...found].sort().join(' ')} `;
+}
+
+/**
+ * The sensitivity labels of `sources` (their meta.security codes that put them in a sensitive
+ * category), each once. A record derived from them that quotes them carries all of these: a reader
+ * must be allowed every category, so it is as restricted as the most restricted source, and more when
+ * the sources are restricted in different ways (HIV on one, PSY on another).
+ */
+export function sensitivityLabelsOf(sources: readonly (Resource | undefined)[]): Coding[] {
+  const labels = new Map<string, Coding>();
+  for (const source of sources)
+    for (const label of source?.meta?.security ?? [])
+      if (categoryOfSecurityLabel(label)) labels.set(`${label.system ?? ''}|${label.code}`, label);
+  return [...labels.values()];
+}
+
+/**
+ * `derived` with the sensitivity labels of the records it quotes added to its meta.security (its own
+ * labels kept), so that a summary the server writes is never seen by someone who may not see what it
+ * summarizes (docs/security.md, "Records the server derives").
+ */
+export function withLabelsOf<T extends Resource>(derived: T, sources: readonly (Resource | undefined)[]): T {
+  return withSensitivityLabels(derived, sensitivityLabelsOf(sources));
+}
+
+/** `derived` with `labels` (sensitivity labels, from sensitivityLabelsOf) added to its meta.security. */
+export function withSensitivityLabels<T extends Resource>(derived: T, added: readonly Coding[]): T {
+  const labels = sensitivityLabelsOf([derived, { resourceType: 'Basic', meta: { security: [...added] } }]);
+  const own = derived.meta?.security ?? [];
+  const others = own.filter((label) => !categoryOfSecurityLabel(label));
+  if (labels.length === 0 && own.length === others.length) return derived;
+  const security = [...others, ...labels];
+  return { ...derived, meta: { ...derived.meta, ...(security.length ? { security } : {}) } };
+}
+
+/** True when every sensitive category of `quoted` is also one of `holder`'s (a reader of one may see the other). */
+export function coversSensitivity(holder: string | null, quoted: string | null): boolean {
+  if (!quoted) return true;
+  return quoted
+    .trim()
+    .split(' ')
+    .every((category) => holder?.includes(` ${category} `) ?? false);
 }
 
 /** The sensitive category a Consent provision's security label names, if any. */

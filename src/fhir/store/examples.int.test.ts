@@ -16,6 +16,13 @@ const examples = readdirSync(folder)
   .sort()
   .map((file) => ({ file, resource: JSON.parse(readFileSync(join(folder, file), 'utf8')) as Resource }));
 
+// Predictions without probability (R4 ras-2 holds when there is none), not in the shared examples.
+const riskFolder = join(import.meta.dirname, '../../../test/fixtures/risk-assessments');
+const riskExamples = readdirSync(riskFolder)
+  .filter((f) => f.endsWith('.json'))
+  .sort()
+  .map((file) => JSON.parse(readFileSync(join(riskFolder, file), 'utf8')) as Resource);
+
 function withoutMeta(resource: Resource): Resource {
   const { meta, ...rest } = resource;
   const { versionId: _v, lastUpdated: _l, ...kept } = meta ?? {};
@@ -54,6 +61,21 @@ describe.each(databaseTargets)(
           }
         }
         expect(mismatches).toEqual([]);
+      },
+    );
+
+    it.runIf(available)(
+      'stores RiskAssessments whose prediction states no probability as sent, and finds none by probability',
+      async () => {
+        expect(riskExamples.map((r) => r.id)).toEqual(['breastcancer-risk', 'prognosis']);
+        for (const resource of riskExamples) {
+          await store.update('RiskAssessment', resource.id!, resource);
+          expect(withoutMeta(await store.read('RiskAssessment', resource.id!))).toEqual(
+            withoutMeta(resource),
+          );
+        }
+        const found = await store.search('RiskAssessment', [['probability', 'ge0']], '');
+        expect(found.entry ?? []).toEqual([]);
       },
     );
   },

@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { parseFhirPath } from '@medplum/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fixtureCorpus, type Json, pick, seededRandom } from './differential-corpus.js';
+import { explainDifference } from './documented-differences.js';
 import { typePlan } from './element-plans.js';
 import { contextElements } from './invariant-guard.js';
 import { compileInvariants, type Invariant, InvariantScope, SKIPPED_INVARIANTS } from './invariants.js';
@@ -233,5 +235,83 @@ describe('invariants: the same ones as @medplum/core', () => {
     const first = compileInvariants(constraints);
     expect(first.map((i) => i.key)).toEqual(['x-1']);
     expect(compileInvariants(constraints)[0]).toBe(first[0]);
+  });
+});
+
+describe('invariants: a rule about an element that is absent holds (implies as the HL7 validator reads it)', () => {
+  const example = (name: string) =>
+    JSON.parse(
+      readFileSync(new URL(`../../../test/fixtures/risk-assessments/${name}`, import.meta.url), 'utf8'),
+    ) as Json;
+  const risk = (prediction: unknown[]): Json => ({
+    resourceType: 'RiskAssessment',
+    status: 'final',
+    subject: { reference: 'Patient/p' },
+    prediction,
+  });
+  const percent = (value: number) => ({ value, unit: '%', system: 'http://unitsofmeasure.org', code: '%' });
+  const keys = (resource: Json) =>
+    validateFhirResource(resource).map(
+      (i) => `${i.expression} ${/invariant (\S+)/.exec(i.diagnostics)?.[1]}`,
+    );
+
+  it.each(['riskassessment-example-prognosis.json', 'riskassessment-example-breastcancer.json'])(
+    'accepts the R4 specification example %s, whose prediction states no probability (ras-2)',
+    (name) => {
+      const resource = example(name);
+      expect(validateFhirResource(resource)).toEqual([]);
+      // @medplum/core's validator rejects it: the documented difference 'implies-empty-condition'.
+      const reference = validateWithMedplum(resource);
+      expect(reference.map((i) => i.expression)).toEqual(['RiskAssessment.prediction[0]']);
+      const outcome = {
+        resource,
+        fresh: [],
+        reference,
+        onlyNew: [],
+        onlyRef: ['RiskAssessment.prediction[0]'],
+      };
+      expect(explainDifference(outcome)).toBe('implies-empty-condition');
+    },
+  );
+
+  it('accepts predictions with only qualitativeRisk, only an outcome, or a probability within 0-100', () => {
+    const moderate = {
+      coding: [{ system: 'http://terminology.hl7.org/CodeSystem/risk-probability', code: 'moderate' }],
+    };
+    expect(keys(risk([{ qualitativeRisk: moderate }, { outcome: { text: 'x' } }]))).toEqual([]);
+    expect(keys(risk([{ probabilityDecimal: 100 }, { probabilityDecimal: 0 }]))).toEqual([]);
+    expect(keys(risk([{ probabilityRange: { low: percent(10), high: percent(20) } }]))).toEqual([]);
+  });
+
+  it('still rejects a probability above 100 (ras-2) and a probability range not in % (ras-1)', () => {
+    expect(keys(risk([{ probabilityDecimal: 100.5 }]))).toEqual(['RiskAssessment.prediction[0] ras-2']);
+    // An empty result of a whole constraint still fails, as in the HL7 validator: low.code is absent.
+    expect(keys(risk([{ probabilityRange: { low: { value: 10 } } }]))).toEqual([
+      'RiskAssessment.prediction[0].probabilityRange ras-1',
+    ]);
+  });
+
+  it('keeps an empty result a failure outside implies (vsd-9: a code, or abstract = true)', () => {
+    const valueSet = {
+      resourceType: 'ValueSet',
+      status: 'active',
+      expansion: { timestamp: '2020-01-01', contains: [{ display: 'no code, not abstract' }] },
+    };
+    expect(keys(valueSet)).toEqual(['ValueSet.expansion.contains[0] vsd-9']);
+  });
+
+  it.each([
+    ['probability is decimal implies (probability as decimal) <= 100', {}, true],
+    ['probability is decimal implies (probability as decimal) <= 100', { probabilityDecimal: 101 }, false],
+    ['a.exists() implies b.exists()', { a: 'x' }, false],
+    ['true implies b', {}, false],
+    ['false implies b.foo()', {}, true],
+    ['c.where(d implies e).exists()', { c: [{ e: false }] }, true],
+    ['c.all(d implies e)', { c: [{ d: true }] }, false],
+  ])('`%s` on %j holds: %s', (expression, value, holds) => {
+    const invariant: Invariant = { key: 'x-1', human: 'x', expression };
+    const scope = new InvariantScope(buildPatient() as unknown as Json);
+    expect(scope.evaluate(invariant, { type: 'RiskAssessmentPrediction', value }) === undefined).toBe(holds);
+    expect(scope.failure(invariant, 'RiskAssessmentPrediction', value) === undefined).toBe(holds);
   });
 });

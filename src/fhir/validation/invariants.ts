@@ -1,9 +1,13 @@
 /**
- * FHIRPath invariants (constraints of severity error) as @medplum/core's validator evaluates them: with
- * its FHIRPath engine, on the typed value of each element present, with the variables %context,
- * %resource, %rootResource and %ucum, true only when the result is exactly one `true`. Each expression is
- * parsed once per process. Skipped like @medplum/core: ele-1 (checked structurally by the walk: no
- * empty objects), dom-3 (needs descendants()), org-1 (backwards compatibility) and sdf-19.
+ * FHIRPath invariants (constraints of severity error) as the HL7 validator decides them: evaluated with
+ * @medplum/core's FHIRPath engine on the typed value of each element present, with the variables
+ * %context, %resource, %rootResource and %ucum, holding only when the result is exactly one `true` (an
+ * empty result fails, as in the HL7 validator's convertToBoolean). One difference from @medplum/core's
+ * validator: `implies` whose condition is empty is true, as the HL7 validator's FHIRPath engine has it
+ * (ConditionAtom), so a rule about an element that is absent holds (ras-2 on a prediction without
+ * probability). Each expression is parsed once per process. Skipped like @medplum/core: ele-1 (checked
+ * structurally by the walk: no empty objects), dom-3 (needs descendants()), org-1 (backwards
+ * compatibility) and sdf-19.
  *
  * Shortcuts keep the hot path cheap, all equivalent to the engine (see invariants.test.ts):
  * - ext-1 (`extension.exists() != value.exists()`, on every extension) is computed natively: the engine
@@ -16,14 +20,15 @@
 import {
   type AtomContext,
   type Constraint,
-  type FhirPathAtom,
+  FhirPathAtom,
+  ImpliesAtom,
   parseFhirPath,
   type TypedValue,
   tryGetDataType,
   UCUM,
 } from '@medplum/core';
 import { type Atom, isEmptyValue } from './invariant-guard.js';
-import { evaluateOperand, type Focus } from './short-circuit.js';
+import { evaluateOperand, type Focus, singleBoolean } from './short-circuit.js';
 import { compileSimple, type NativeInvariant } from './simple-paths.js';
 
 /** One invariant, ready to evaluate. */
@@ -42,6 +47,45 @@ export interface Invariant {
 export const SKIPPED_INVARIANTS: ReadonlySet<string> = new Set(['ele-1', 'dom-3', 'org-1', 'sdf-19']);
 const ALWAYS_TRUE = new Set(['htmlChecks()']);
 const EXT_1 = 'extension.exists() != value.exists()';
+
+/**
+ * `implies` as the HL7 validator's FHIRPath engine evaluates it (FHIRPathEngine.opImplies in
+ * org.hl7.fhir.core): a condition that is false *or empty* makes the rule true, and the consequent is
+ * read only when the condition holds. FHIRPath N1 (and @medplum/core) give {} for `{} implies {}`, which
+ * a constraint reads as a failure: ras-2 (`probability is decimal implies (probability as decimal) <=
+ * 100`) then fails every prediction that states no probability, which R4 allows (0..1) and the HL7
+ * validator accepts. Every other operator keeps FHIRPath's meaning, and an empty result of a whole
+ * constraint still fails, as it does in the HL7 validator (vsd-9 `code.exists() or abstract = true`
+ * without either is a violation there too).
+ */
+class ConditionAtom extends ImpliesAtom {
+  override eval(context: AtomContext, input: TypedValue[]): TypedValue[] {
+    if (singleBoolean(this.left.eval(context, input)) !== true) return [{ type: 'boolean', value: true }];
+    const right = singleBoolean(this.right.eval(context, input));
+    return right === undefined ? [] : [{ type: 'boolean', value: right }];
+  }
+}
+
+/** Parses an invariant's expression, with every `implies` evaluated as ConditionAtom. */
+export function parseInvariant(expression: string): FhirPathAtom {
+  const parsed = parseFhirPath(expression);
+  return new FhirPathAtom(expression, withConditions(parsed.child));
+}
+
+/** `atom` with each ImpliesAtom in it (at any depth: operands, function arguments) a ConditionAtom. */
+function withConditions(atom: Atom): Atom {
+  const fields = atom as unknown as Record<string, unknown>;
+  for (const [key, value] of Object.entries(fields)) {
+    if (Array.isArray(value)) fields[key] = value.map((v) => (isAtom(v) ? withConditions(v) : v));
+    else if (isAtom(value)) fields[key] = withConditions(value);
+  }
+  return atom instanceof ImpliesAtom && !(atom instanceof ConditionAtom)
+    ? new ConditionAtom(atom.left, atom.right)
+    : atom;
+}
+
+const isAtom = (value: unknown): value is Atom =>
+  typeof value === 'object' && value !== null && typeof (value as Atom).eval === 'function';
 
 const byExpression = new Map<string, Invariant>();
 const NONE: readonly Invariant[] = [];
@@ -94,7 +138,7 @@ export class InvariantScope implements Focus {
 
   /** Undefined when the invariant holds for `value` of FHIR `type`; else why it failed ('' when false). */
   failure(invariant: Invariant, type: string, value: unknown): string | undefined {
-    invariant.atom ??= parseFhirPath(invariant.expression);
+    invariant.atom ??= parseInvariant(invariant.expression);
     if (!invariant.compiled) {
       invariant.compiled = true;
       invariant.native ??= compileSimple(invariant.atom.child);
@@ -118,7 +162,7 @@ export class InvariantScope implements Focus {
 
   /** Evaluates with the FHIRPath engine only (also used by the tests of the shortcuts). */
   evaluate(invariant: Invariant, typed: TypedValue): string | undefined {
-    invariant.atom ??= parseFhirPath(invariant.expression);
+    invariant.atom ??= parseInvariant(invariant.expression);
     this.variables['%context'] = typed;
     try {
       return holds(invariant.atom.eval(this.root, [typed])) ? undefined : '';

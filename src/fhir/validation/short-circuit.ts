@@ -1,9 +1,9 @@
 /**
  * Evaluation of an invariant with @medplum/core's FHIRPath atoms, but without the work whose result
- * cannot matter. Its engine evaluates both operands of `or`, `and` and `implies`; here the right one is
- * skipped when the left one decides (`true or ...`, `false and ...`, `false implies ...`) and the right
- * one can neither throw nor yield anything but one boolean or nothing, which is all @medplum/core could
- * then do with it. And an operand that reads only absent elements (invariant-guard.ts) takes its result
+ * cannot matter. Its engine evaluates both operands of `or` and `and`; here the right one is skipped
+ * when the left one decides (`true or ...`, `false and ...`) and the right one can neither throw nor
+ * yield anything but one boolean or nothing, which is all @medplum/core could then do with it. The
+ * consequent of `implies` is evaluated only when its condition holds (invariants.ts, ConditionAtom). And an operand that reads only absent elements (invariant-guard.ts) takes its result
  * on an empty object of the type, evaluated once per type. con-4 (`abatement.empty() or ...`), obs-6
  * and obs-7 (`value.empty() or ...`) and pat-1 mostly end after their first operand.
  *
@@ -51,10 +51,14 @@ export function evaluateShort(
     return atom.eval(context, input);
   }
   const left = singleBoolean(evaluateOperand(atom.left, context, input, focus));
-  if (atom instanceof OrAtom) {
+  // A condition that does not hold (false or empty) makes `implies` true without its consequent, as the
+  // HL7 validator evaluates it (invariants.ts, ConditionAtom).
+  if (atom instanceof ImpliesAtom) {
+    if (left !== true) return [...TRUE];
+  } else if (atom instanceof OrAtom) {
     if (left === true && cannotFail(atom.right)) return [...TRUE];
   } else if (left === false && cannotFail(atom.right)) {
-    return atom instanceof AndAtom ? [...FALSE] : [...TRUE];
+    return [...FALSE];
   }
   const right = singleBoolean(evaluateOperand(atom.right, context, input, focus));
   return combine(atom, left, right);
@@ -76,13 +80,16 @@ export function evaluateOperand(
 }
 
 /** @medplum/core's singleton(collection, 'boolean'), as its boolean operators apply it. */
-function singleBoolean(collection: TypedValue[]): boolean | undefined {
+export function singleBoolean(collection: TypedValue[]): boolean | undefined {
   if (collection.length === 0) return undefined;
   if (collection.length === 1 && collection[0].type === 'boolean') return collection[0].value as boolean;
   throw new Error(`Expected singleton of type boolean, but found ${JSON.stringify(collection)}`);
 }
 
-/** OrAtom, AndAtom and ImpliesAtom.eval of @medplum/core 4.5.2, given the operands' values. */
+/**
+ * OrAtom and AndAtom.eval of @medplum/core 4.5.2, given the operands' values; `implies` with a condition
+ * that holds (left true) as ConditionAtom (invariants.ts): the consequent's value, empty when it has none.
+ */
 function combine(atom: OrAtom | AndAtom | ImpliesAtom, left?: boolean, right?: boolean): TypedValue[] {
   if (atom instanceof OrAtom) {
     if (left === false && right === false) return [...FALSE];
@@ -92,8 +99,8 @@ function combine(atom: OrAtom | AndAtom | ImpliesAtom, left?: boolean, right?: b
     if (left === true && right === true) return [...TRUE];
     return left === false || right === false ? [...FALSE] : [];
   }
-  if (right === true || left === false) return [...TRUE];
-  return left === undefined || right === undefined ? [] : [...FALSE];
+  if (right === undefined) return [];
+  return right ? [...TRUE] : [...FALSE];
 }
 
 // Functions that cannot throw on any input when their arguments cannot.

@@ -14,6 +14,7 @@ import type {
   Resource,
   Task,
 } from 'fhir/r4.js';
+import { withLabelsOf } from '../../access/policy/access-facts.js';
 import type { ResourceStore } from '../../fhir/store/store.js';
 import { leadCoordinatorOf } from '../care-teams/lead.js';
 import { roleCodes, roleOfCode, TASK_RULE, TASK_TRIGGERED_AT } from '../tasks/tasks.rules.js';
@@ -266,8 +267,12 @@ function localDate(at: Date, timeZone: string): string {
 
 async function ensure<T extends Resource>(ctx: Context, part: string, resource: T): Promise<T> {
   const value = `${ctx.key}:${part}`;
+  // What the rules make tells of the answers (a task's title, a flag, a need): it carries the
+  // response's sensitivity labels.
   const { resource: saved } = await ctx.store.create(
-    { ...resource, identifier: [{ system: ASSESSMENT_FOLLOW_UP, value }] } as Resource,
+    withLabelsOf({ ...resource, identifier: [{ system: ASSESSMENT_FOLLOW_UP, value }] } as Resource, [
+      ctx.response,
+    ]),
     { ifNoneExist: onceFor(ASSESSMENT_FOLLOW_UP, value, ctx.patient) },
   );
   return saved as T;

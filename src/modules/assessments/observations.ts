@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { CodeableConcept, Observation, QuestionnaireResponse } from 'fhir/r4.js';
+import { sensitivityLabelsOf, sensitivityOf } from '../../access/policy/access-facts.js';
 import type { ResourceStore } from '../../fhir/store/store.js';
 import type { ScoreResult } from './scoring.js';
 import { BAND_SYSTEM, type ScoringDefinition } from './scoring.rules.js';
@@ -99,8 +100,11 @@ function baseObservation(
   now: Date,
 ): Omit<Observation, 'code'> {
   const sdoh = definition.instrument === 'ahc-hrsn';
+  // The results are the answers: they carry the response's sensitivity labels.
+  const labels = sensitivityLabelsOf([response]);
   return {
     resourceType: 'Observation',
+    ...(labels.length ? { meta: { security: labels } } : {}),
     status: 'final',
     category: [
       { coding: [{ system: OBSERVATION_CATEGORY, code: 'survey', display: 'Survey' }] },
@@ -142,11 +146,13 @@ async function upsert(
       resource.interpretation,
       resource.effectiveDateTime,
     ]);
-  if (same) return existing;
+  // A response labelled since: the results take its labels (not an amended value).
+  const sameLabels = sensitivityOf(existing) === sensitivityOf(resource);
+  if (same && sameLabels) return existing;
   const { resource: updated } = await store.update('Observation', existing.id!, {
     ...resource,
     id: existing.id,
-    status: 'amended',
+    status: same ? existing.status : 'amended',
   });
   return updated as Observation;
 }

@@ -8,6 +8,7 @@
  */
 import type { CarePlan, Task } from 'fhir/r4.js';
 import { systemContext } from '../../access/access-context.js';
+import { withLabelsOf } from '../../access/policy/access-facts.js';
 import type { ResourceChange, ResourceStore } from '../../fhir/store/store.js';
 import { newId } from '../../fhir/store/write.js';
 import { dueAfter } from '../tasks/due-dates.js';
@@ -78,7 +79,10 @@ async function nextOccurrence(store: ResourceStore, task: Task, timeZone: string
       },
     ],
   };
-  const { resource } = await system.create(next, { ifNoneExist: `identifier=${OCCURRENCE_SYSTEM}|${value}` });
+  // The next occurrence repeats the task (title, description): it carries the task's labels.
+  const { resource } = await system.create(withLabelsOf(next, [task]), {
+    ifNoneExist: `identifier=${OCCURRENCE_SYSTEM}|${value}`,
+  });
   return resource as Task;
 }
 

@@ -5,6 +5,7 @@
  */
 import type { CarePlan, Task } from 'fhir/r4.js';
 import { systemContext } from '../../access/access-context.js';
+import { withLabelsOf } from '../../access/policy/access-facts.js';
 import type { ResourceStore } from '../../fhir/store/store.js';
 import { leadCoordinatorOf } from '../care-teams/lead.js';
 import {
@@ -84,7 +85,8 @@ async function reviewTask(
     ...(owner ? { owner: { reference: owner } } : {}),
     restriction: { period: { end: new Date(now.getTime() + REVIEW_TASK_DUE_DAYS * DAY_MS).toISOString() } },
   };
-  const { resource, status } = await system.create(task, {
+  // The task quotes the plan's title: it carries the plan's labels.
+  const { resource, status } = await system.create(withLabelsOf(task, [plan]), {
     ifNoneExist: `identifier=${encodeURIComponent(`${identifier.system}|${identifier.value}`)}`,
   });
   return status === 201 ? (resource as Task) : undefined;

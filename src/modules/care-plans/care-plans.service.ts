@@ -16,11 +16,13 @@ import type {
   Reference,
   Task,
 } from 'fhir/r4.js';
+import { withLabelsOf } from '../../access/policy/access-facts.js';
 import { badRequest } from '../../fhir/outcome.js';
 import { searchLimits } from '../../fhir/search/limits.js';
 import type { ResourceStore } from '../../fhir/store/store.js';
 import { newId } from '../../fhir/store/write.js';
 import { type GoalProgress, ucum } from '../goals/goal-progress.js';
+import { measuredQuantity } from '../goals/goal-targets.js';
 import {
   achievementDisplay,
   GOAL_ACHIEVEMENT,
@@ -229,6 +231,8 @@ async function goalFromTemplate(
 ): Promise<Goal> {
   const dueDate = localDateAfter(at.now, g.dueInDays, at.timeZone);
   const target: GoalTarget[] = [];
+  // Results the goal quotes (a relative target's baseline): it carries their sensitivity labels.
+  const quoted: Observation[] = [];
   for (const t of g.targets) {
     const measure = {
       coding: [{ system: LOINC, code: t.measure.loinc }],
@@ -246,14 +250,16 @@ async function goalFromTemplate(
       // Relative to the baseline: the latest result before the plan starts. Without one the first
       // result after it becomes the baseline (goal-progress.ts), and the target stays open until then.
       const baseline = await latestObservation(store, at.patient.split('/')[1]!, t.measure.loinc);
-      const value = baseline ? baselineValue(baseline, t.measure.loinc) : undefined;
+      const value = baseline ? measuredQuantity(baseline, t.measure.loinc)?.value : undefined;
       const parts: Extension[] = [{ url: 'fraction', valueDecimal: t.fraction }];
-      if (value !== undefined && baseline)
+      if (value !== undefined && baseline) {
+        quoted.push(baseline);
         parts.push(
           { url: 'baseline', valueQuantity: ucum(value, t.measure.unit) },
           { url: 'baselineDate', valueDateTime: baseline.effectiveDateTime ?? baseline.issued! },
           { url: 'baselineObservation', valueReference: { reference: `Observation/${baseline.id}` } },
         );
+      }
       target.push({
         extension: [{ url: RELATIVE_TARGET_URL, extension: parts }],
         measure,
@@ -265,7 +271,7 @@ async function goalFromTemplate(
     }
   }
   if (g.targets.length === 0) target.push({ dueDate });
-  return {
+  const goal: Goal = {
     resourceType: 'Goal',
     id: newId(),
     identifier: [{ system: TEMPLATE_ITEM_SYSTEM, value: `${template.id}/${g.id}` }],
@@ -278,11 +284,7 @@ async function goalFromTemplate(
     ...(at.addresses.length ? { addresses: at.addresses } : {}),
     note: [{ text: [g.text, `Source: ${g.source.title} (${g.source.url})`].filter(Boolean).join('. ') }],
   };
-}
-
-function baselineValue(o: Observation, loinc: string): number | undefined {
-  if (o.code.coding?.some((c) => c.code === loinc)) return o.valueQuantity?.value;
-  return o.component?.find((c) => c.code.coding?.some((x) => x.code === loinc))?.valueQuantity?.value;
+  return withLabelsOf(goal, quoted);
 }
 
 /**

@@ -7,7 +7,7 @@ import type { CareTeam, Patient } from 'fhir/r4.js';
 import { sql } from 'kysely';
 import { visibilityCondition } from '../../access/policy/visibility.js';
 import type { ResourceStore } from '../../fhir/store/store.js';
-import { displayName, loadPatientFacts } from '../worklists/worklist-projection.js';
+import { displayName, loadPatientSources, riskTierOf } from '../worklists/worklist-projection.js';
 import { leadOfTeam } from './lead.js';
 
 export interface CaseloadPatient {
@@ -53,7 +53,21 @@ export async function caseload(store: ResourceStore): Promise<{ patients: Caselo
       const visible = await s.visibleKeys([...led].map((id) => ({ type: 'Patient', id })));
       const ids = [...led].filter((id) => visible.has(`Patient/${id}`));
       if (ids.length === 0) return { patients: [] };
-      const { risk } = await loadPatientFacts(s.executor, ids);
+      // The risk tier from the RiskAssessments the user may see (one computed from a labelled
+      // condition is not theirs to quote).
+      const sources = await loadPatientSources(s.executor, ids);
+      const assessments = [...sources.values()].flatMap((x) => x.assessments.map((a) => a.resource));
+      const seen = await s.visibleKeys(assessments.map((a) => ({ type: 'RiskAssessment', id: a.id! })));
+      const risk = new Map(
+        ids.map((id) => [
+          id,
+          riskTierOf(
+            (sources.get(id)?.assessments ?? [])
+              .map((a) => a.resource)
+              .filter((a) => seen.has(`RiskAssessment/${a.id}`)),
+          ),
+        ]),
+      );
       const patients = new Map<string, Patient>();
       const counts = new Map<string, { open: number; overdue: number; next: number | null }>();
       const taskAccess = visibilityCondition(grants, 'Task', 'w', ms);

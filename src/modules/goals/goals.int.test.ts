@@ -44,6 +44,32 @@ const bp = (patient: string, date: string, systolic: number, diastolic: number):
     ],
   });
 
+const patients = ['none', 'up', 'down', 'flat', 'met', 'bp', 'dep', 'live', 'other'];
+const ucum = (value: number, code: string) => ({
+  value,
+  unit: code,
+  system: 'http://unitsofmeasure.org',
+  code,
+});
+/** A Goal as another system writes it: a LOINC measure and any R4 detail[x]. */
+const foreignGoal = (patient: string, code: string, detail: object, extra: object = {}): Goal => ({
+  resourceType: 'Goal',
+  lifecycleStatus: 'active',
+  achievementStatus: {
+    coding: [{ system: 'http://terminology.hl7.org/CodeSystem/goal-achievement', code: 'in-progress' }],
+  },
+  description: { text: `goal on ${code}` },
+  subject: { reference: `Patient/${patient}` },
+  target: [{ measure: loinc(code), ...detail }],
+  ...extra,
+});
+const egfr = (patient: string, date: string, value: number): Observation =>
+  buildObservation(patient, {
+    code: loinc('33914-3'),
+    effectiveDateTime: date,
+    valueQuantity: ucum(value, 'mL/min/{1.73_m2}'),
+  });
+
 describe.each(databaseTargets)('goal tracking ($name)', ({ name, available }) => {
   let t: TestApp;
   let nurse: string;
@@ -75,9 +101,9 @@ describe.each(databaseTargets)('goal tracking ($name)', ({ name, available }) =>
     const s = t.store;
     for (const id of ['pr-nurse', 'pr-other'])
       await s.update('Practitioner', id, { ...buildPractitioner(), id });
-    for (const id of ['none', 'up', 'down', 'flat', 'met', 'bp', 'dep', 'live'])
+    for (const id of patients)
       await s.update('Patient', id, { ...buildPatient({ identifier: [{ value: `MRN-${id}` }] }), id });
-    for (const id of ['none', 'up', 'down', 'flat', 'met', 'bp', 'dep', 'live'])
+    for (const id of patients)
       await s.update('CareTeam', `ct-${id}`, {
         ...buildCareTeam(id, ['Practitioner/pr-nurse']),
         id: `ct-${id}`,
@@ -243,6 +269,82 @@ describe.each(databaseTargets)('goal tracking ($name)', ({ name, available }) =>
       expect(Number(goal.meta!.versionId)).toBe(Number(before.meta!.versionId) + 1);
       expect(goal.achievementStatus?.coding?.[0]?.code).toBe('achieved');
       expect((await progress(goals.flat!)).json().status).toBe('achieved');
+    },
+  );
+
+  it.runIf(available)(
+    'progresses goals with a one-sided range from another system: HbA1c "high 8 %" and eGFR "low 60"',
+    async () => {
+      const created = async (goal: Goal) => ((await post(goal)).json() as Goal).id!;
+      const read = async (id: string) =>
+        (await t.app.inject({ method: 'GET', url: `/fhir/Goal/${id}` })).json() as Goal;
+      const code = (goal: Goal) => goal.achievementStatus?.coding?.[0]?.code;
+      const a1c = await created(foreignGoal('other', '4548-4', { detailRange: { high: ucum(8, '%') } }));
+      const kidney = await created(
+        foreignGoal('other', '33914-3', { detailRange: { low: ucum(60, 'mL/min/{1.73_m2}') } }),
+      );
+      await post(hba1c('other', '2026-07-01T09:00:00Z', 9.1));
+      expect(code(await read(a1c))).toBe('no-change');
+      await post(hba1c('other', '2026-10-01T09:00:00Z', 7.4));
+      const met = await read(a1c);
+      expect(code(met)).toBe('achieved');
+      // What the Goal says quotes no result: its readers need not be allowed the Observations.
+      expect(met.achievementStatus?.text).toBe('HbA1c: achieved, target ≤ 8.0 %');
+      expect((await progress(a1c)).json()).toMatchObject({
+        status: 'achieved',
+        target: { comparator: '<=', value: 8, unit: '%' },
+        latest: { value: 7.4 },
+      });
+      // A result in another unit is not compared (75 against ≤ 8 would be worsening): still met.
+      await post(
+        buildObservation('other', {
+          effectiveDateTime: '2026-11-01T09:00:00Z',
+          valueQuantity: ucum(75, 'mmol/mol'),
+        }),
+      );
+      expect(code(await read(a1c))).toBe('sustaining');
+      const after = (await progress(a1c)).json();
+      expect(after).toMatchObject({ status: 'achieved', latest: { value: 7.4 } });
+      expect(after.explanation).toContain('results in mmol/mol not compared');
+      await post(egfr('other', '2026-07-01T09:00:00Z', 45));
+      await post(egfr('other', '2026-10-01T09:00:00Z', 52));
+      expect(code(await read(kidney))).toBe('improving');
+      await post(egfr('other', '2026-11-01T09:00:00Z', 60));
+      expect(code(await read(kidney))).toBe('achieved');
+    },
+  );
+
+  it.runIf(available)(
+    'leaves a coded target to the team: an Observation of its measure does not overwrite what they recorded',
+    async () => {
+      const goal = (
+        await post(
+          foreignGoal(
+            'other',
+            '72166-2',
+            { detailCodeableConcept: { coding: [{ system: 'http://snomed.info/sct', code: '8517006' }] } },
+            {
+              achievementStatus: {
+                coding: [
+                  { system: 'http://terminology.hl7.org/CodeSystem/goal-achievement', code: 'achieved' },
+                ],
+                text: 'Quit in March, confirmed at the visit',
+              },
+            },
+          ),
+        )
+      ).json() as Goal;
+      await post(
+        buildObservation('other', {
+          code: loinc('72166-2'),
+          valueQuantity: undefined,
+          valueCodeableConcept: { coding: [{ system: 'http://snomed.info/sct', code: '77176002' }] },
+        }),
+      );
+      const after = (await t.app.inject({ method: 'GET', url: `/fhir/Goal/${goal.id}` })).json() as Goal;
+      expect(after.meta?.versionId).toBe(goal.meta?.versionId);
+      expect(after.achievementStatus?.text).toBe('Quit in March, confirmed at the visit');
+      expect((await progress(goal.id!)).json()).toMatchObject({ status: 'no-data', series: [] });
     },
   );
 });

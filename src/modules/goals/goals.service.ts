@@ -68,22 +68,35 @@ export async function readGoalProgress(store: ResourceStore, id: string): Promis
 export const goalsContext = () => systemContext('goals');
 
 /**
+ * Goal.achievementStatus for `progress`. Its text is the summary, which quotes no result: the Goal is
+ * read by people who may not see the Observations (a caregiver, or a role without the sensitivity
+ * category of a labelled result); the values are on the chart and in the progress view, both read as
+ * the reader.
+ */
+function achievement(progress: GoalProgress, previous: string | undefined): Goal['achievementStatus'] {
+  const code = achievementCode(progress.status, previous);
+  return {
+    coding: [{ system: GOAL_ACHIEVEMENT, code, display: achievementDisplay[code] }],
+    text: progress.summary,
+  };
+}
+
+/**
  * Recomputes a goal's achievementStatus and writes it only when it changed (a new version only for a
- * real change). Returns the goal as it now is.
+ * real change; a text written before summaries quoted no values is replaced). Returns the goal as it
+ * now is.
  */
 export async function refreshAchievement(store: ResourceStore, goal: Goal): Promise<Goal> {
   if (goal.lifecycleStatus !== 'active' || targetSpecs(goal).length === 0) return goal;
   const progress = await goalProgress(store, goal);
   const previous = goal.achievementStatus?.coding?.find((c) => c.system === GOAL_ACHIEVEMENT)?.code;
-  const code = achievementCode(progress.status, previous);
-  if (code === previous) return goal;
-  const next: Goal = {
-    ...goal,
-    achievementStatus: {
-      coding: [{ system: GOAL_ACHIEVEMENT, code, display: achievementDisplay[code] }],
-      text: progress.explanation,
-    },
-  };
+  const achievementStatus = achievement(progress, previous);
+  if (
+    achievementStatus?.coding?.[0]?.code === previous &&
+    achievementStatus?.text === goal.achievementStatus?.text
+  )
+    return goal;
+  const next: Goal = { ...goal, achievementStatus };
   return (await store.update('Goal', goal.id!, next, { ifMatch: Number(goal.meta?.versionId) }))
     .resource as Goal;
 }
@@ -190,12 +203,7 @@ export async function updateGoal(
     }
     if (input.target && next.lifecycleStatus === 'active') {
       // A new target changes what "achieved" means: restate the achievement in the same version.
-      const progress = await goalProgress(tx, next);
-      const code = achievementCode(progress.status, undefined);
-      next.achievementStatus = {
-        coding: [{ system: GOAL_ACHIEVEMENT, code, display: achievementDisplay[code] }],
-        text: progress.explanation,
-      };
+      next.achievementStatus = achievement(await goalProgress(tx, next), undefined);
     }
     const { resource } = await tx.update('Goal', id, next, { ifMatch: Number(goal.meta?.versionId) });
     if (resource.meta?.versionId !== goal.meta?.versionId)

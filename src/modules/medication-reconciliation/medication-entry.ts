@@ -2,7 +2,8 @@
  * One medication on a list, as the diff compares it: what drug (RxNorm code, ingredient, name), how
  * much per dose and how often. Built from MedicationRequest or MedicationStatement; pure.
  */
-import type { CodeableConcept, Dosage, MedicationRequest, MedicationStatement } from 'fhir/r4.js';
+import type { CodeableConcept, Coding, Dosage, MedicationRequest, MedicationStatement } from 'fhir/r4.js';
+import { sensitivityLabelsOf } from '../../access/policy/access-facts.js';
 import {
   byIngredient,
   byName,
@@ -42,6 +43,8 @@ export interface MedicationEntry {
   text?: string;
   /** Structured dosage present (dose or timing). */
   structured: boolean;
+  /** The record's sensitivity labels, which whatever quotes it must carry (docs/security.md). */
+  security?: Coding[];
 }
 
 const DAY_HOURS: Record<string, number> = {
@@ -192,9 +195,11 @@ export function entryOf(resource: MedicationRequest | MedicationStatement): Medi
     resource.resourceType === 'MedicationRequest' ? resource.dosageInstruction?.[0] : resource.dosage?.[0];
   const drug = drugOf(resource.medicationCodeableConcept);
   const structured = !!(dosage?.doseAndRate?.length || dosage?.timing?.repeat || dosage?.timing?.code);
+  const security = sensitivityLabelsOf([resource]);
   return {
     reference: `${resource.resourceType}/${resource.id}`,
     status: resource.status,
+    ...(security.length ? { security } : {}),
     ...drug,
     dose: doseOf(dosage, drug.rxnorm, drug.name),
     frequency: frequencyOf(dosage),

@@ -7,6 +7,7 @@
  * store acting for someone (`store.as(context)`): access is checked and audited in the store.
  */
 import type { Dosage, List, MedicationRequest, Patient, Task } from 'fhir/r4.js';
+import { withSensitivityLabels } from '../../access/policy/access-facts.js';
 import { forbidden } from '../../access/policy/visibility.js';
 import { badRequest, conflict, notFound } from '../../fhir/outcome.js';
 import type { ResourceStore } from '../../fhir/store/store.js';
@@ -251,12 +252,19 @@ async function saveList(
     const id = readEntry(e)?.id;
     return id ? live.has(id) && id !== line.id : true;
   });
-  const next: List = {
-    ...current,
-    date: now,
-    ...(source ? { source: { reference: source } } : {}),
-    entry: [...entries, entryFor(line, resolution)],
-  };
+  // The record quotes the medications of its lines (names, doses): it carries their labels.
+  const quoted = state.lines
+    .filter((l) => l.resolution)
+    .flatMap((l) => [...(l.before?.security ?? []), ...(l.after?.security ?? [])]);
+  const next: List = withSensitivityLabels(
+    {
+      ...current,
+      date: now,
+      ...(source ? { source: { reference: source } } : {}),
+      entry: [...entries, entryFor(line, resolution)],
+    },
+    quoted,
+  );
   return (await store.update('List', current.id!, next, { ifMatch: Number(current.meta?.versionId) }))
     .resource as List;
 }

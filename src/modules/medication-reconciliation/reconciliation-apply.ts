@@ -12,6 +12,7 @@
  *   `keep-both` changes nothing (the reason stays in the List).
  */
 import type { MedicationRequest, MedicationStatement, Task } from 'fhir/r4.js';
+import { withLabelsOf } from '../../access/policy/access-facts.js';
 import type { ResourceStore } from '../../fhir/store/store.js';
 import { isOverdueMarked } from '../tasks/tasks.service.js';
 import { TASK_CODE_SYSTEM } from './medication-reconciliation.rules.js';
@@ -97,7 +98,8 @@ export async function applyReconciliation(
           : {}),
         ...(resolution.note ? { note: [{ text: resolution.note, time: now }] } : {}),
       };
-      await store.create(request, {
+      // The new order repeats the medication: it carries the old order's sensitivity labels.
+      await store.create(withLabelsOf(request, [source]), {
         ifNoneExist: `identifier=${RECONCILIATION_SYSTEM}|${taskId}:${line.id}`,
       });
     }

@@ -6,6 +6,7 @@
  */
 import type { Bundle, Patient, Task } from 'fhir/r4.js';
 import { systemContext } from '../../access/access-context.js';
+import { withLabelsOf } from '../../access/policy/access-facts.js';
 import { badRequest } from '../../fhir/outcome.js';
 import type { Query, ResourceStore } from '../../fhir/store/store.js';
 import { roleCodes } from '../tasks/tasks.rules.js';
@@ -200,7 +201,12 @@ export async function createMatchReviewTask(
       valueReference: { reference: `Patient/${c.patientId}` },
     })),
   };
-  const { resource } = await system.create(task, {
+  // The task quotes how the patients' demographics agree: it carries their sensitivity labels (a
+  // restricted patient's likeness is not for every steward).
+  const people: Patient[] = [];
+  for (const id of [input.incomingPatientId, ...candidates.map((c) => c.patientId)])
+    people.push((await system.read('Patient', id)) as Patient);
+  const { resource } = await system.create(withLabelsOf(task, people), {
     ifNoneExist: `identifier=${escapeSearch(MATCH_REVIEW_SYSTEM)}|${escapeSearch(input.incomingPatientId)}`,
   });
   return resource as Task;

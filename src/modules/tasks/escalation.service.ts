@@ -6,6 +6,7 @@
  */
 import type { Communication, Task } from 'fhir/r4.js';
 import { systemContext } from '../../access/access-context.js';
+import { withLabelsOf } from '../../access/policy/access-facts.js';
 import { FhirError } from '../../fhir/outcome.js';
 import type { ResourceStore } from '../../fhir/store/store.js';
 import { leadCoordinatorOf } from '../care-teams/lead.js';
@@ -120,7 +121,8 @@ async function escalateOne(
           },
         ],
       };
-      await s.create(communication);
+      // The alert quotes the task (its title, its due time): it carries the task's labels.
+      await s.create(withLabelsOf(communication, [task]));
     }
     await s.update('Task', task.id!, next, { ifMatch: Number(task.meta?.versionId) });
   });

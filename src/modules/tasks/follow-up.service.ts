@@ -5,6 +5,7 @@
  */
 import type { CareTeam, Encounter, Task } from 'fhir/r4.js';
 import { systemContext } from '../../access/access-context.js';
+import { withLabelsOf } from '../../access/policy/access-facts.js';
 import type { ChangeListener, ResourceStore } from '../../fhir/store/store.js';
 import { leadCoordinatorOf } from '../care-teams/lead.js';
 import { dueAfter } from './due-dates.js';
@@ -42,7 +43,8 @@ export async function applyFollowUpRules(
   for (const rule of rules) {
     const owner =
       rule.role === 'care-coordinator' && lead ? lead.reference : team ? `CareTeam/${team.id}` : undefined;
-    const task = followUpTask(system, encounter, rule, owner, timeZone);
+    // The task tells of the encounter (an emergency visit, a procedure): it carries its labels.
+    const task = withLabelsOf(followUpTask(system, encounter, rule, owner, timeZone), [encounter]);
     const value = task.identifier![0]!.value!;
     const { resource } = await system.create(task, {
       ifNoneExist: `identifier=${FOLLOW_UP_SYSTEM}|${value}`,

@@ -3,24 +3,19 @@
  * undoing their effects, resends creating nothing twice, the real sample messages processed, and bad
  * messages answered with the field named (and nothing half-written).
  */
-import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Communication, Condition, Encounter, Location, Patient, Resource, Task } from 'fhir/r4.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCareTeam, buildPractitioner } from '../../../test/support/factories.js';
+import { adtSender } from '../../../test/support/hl7.js';
 import { type ClockedTestApp, openClockedTestApp } from '../../../test/support/identity.js';
 import { databaseTargets } from '../../../test/support/test-databases.js';
-import { systemContext } from '../../access/access-context.js';
 import { Hl7ProcessingError } from '../../integrations/hl7/hl7-handler.js';
-import { parseHl7 } from '../../integrations/hl7/hl7-message.js';
-import { createBusinessCalendar } from '../../platform/business-calendar.js';
-import { createAdtHandler } from './adt.service.js';
 import { adtMessage } from './adt-fixture.js';
 import { HL7_LOCATION_SYSTEM, HL7_VISIT_PREFIX } from './transitions.rules.js';
 
 const TZ = 'America/New_York';
 const FIXTURES = new URL('../../../test/fixtures/hl7v2/', import.meta.url);
-const handler = createAdtHandler({ calendar: createBusinessCalendar() });
 
 describe.each(databaseTargets)('ADT events ($name)', ({ name, available }) => {
   let t: ClockedTestApp;
@@ -32,16 +27,7 @@ describe.each(databaseTargets)('ADT events ($name)', ({ name, available }) => {
   }, 60_000);
   afterAll(async () => t?.close());
 
-  const send = (raw: string) =>
-    t.store.transaction((tx) =>
-      handler({
-        store: tx.as(systemContext('hl7-intake')),
-        message: parseHl7(raw),
-        receivedAt: t.clock.now(),
-        messageId: randomUUID(),
-        timeZone: TZ,
-      }),
-    );
+  const send = (raw: string) => adtSender(t, TZ)(raw);
   const refusal = async (raw: string): Promise<Hl7ProcessingError> => {
     try {
       await send(raw);

@@ -159,6 +159,7 @@ async function admit(run: AdtRun, event: 'A01' | 'A04' | 'A05'): Promise<void> {
         kind: 'readmission',
         text: `Readmitted within 30 days of a discharge from ${facilityName(readmitted.index)}.`,
         at: run.at,
+        alsoAbout: [readmitted.index],
       });
     }
   }

@@ -8,6 +8,7 @@
 import type { CareTeam, Communication, Encounter, Reference } from 'fhir/r4.js';
 import { sql } from 'kysely';
 import type { AccessContext } from '../../access/access-context.js';
+import { sensitivityOf, withLabelsOf } from '../../access/policy/access-facts.js';
 import { FhirError } from '../../fhir/outcome.js';
 import type { ResourceStore } from '../../fhir/store/store.js';
 import { identifierQuery, searchEscape } from './adt-fields.js';
@@ -44,19 +45,24 @@ export async function activeCareTeams(
  * Tells the patient's care team about a transition, once per (encounter, kind): a resend finds the
  * Communication already made; one withdrawn by a cancel event (A11, A13) is restored. Undefined when
  * the patient has no active care team. `text` says what happened without more PHI than needed (the
- * subject reference identifies the patient to those allowed to see them).
+ * subject reference identifies the patient to those allowed to see them). The notification tells of
+ * the encounter (and of `alsoAbout`, the stays its text names): it carries their sensitivity labels,
+ * so a team member who may not see the stay is not told of it; a resend brings them up to date.
  */
 export async function notifyCareTeam(
   store: ResourceStore,
-  input: { encounter: Encounter; kind: NotificationKind; text: string; at: string },
+  input: { encounter: Encounter; kind: NotificationKind; text: string; at: string; alsoAbout?: Encounter[] },
 ): Promise<Communication | undefined> {
   const patient = input.encounter.subject!.reference!;
+  const sources = [input.encounter, ...(input.alsoAbout ?? [])];
   const identifier = { system: NOTIFICATION_ID_SYSTEM, value: `${input.encounter.id}:${input.kind}` };
   const [existingId] = await store.matchIds('Communication', identifierQuery(identifier), 1);
   if (existingId) {
     const existing = (await store.read('Communication', existingId)) as Communication;
-    if (existing.status !== 'entered-in-error') return existing;
-    return (await store.update('Communication', existingId, { ...existing, status: 'completed' }))
+    const labelled = withLabelsOf(existing, sources);
+    if (existing.status !== 'entered-in-error' && sensitivityOf(labelled) === sensitivityOf(existing))
+      return existing;
+    return (await store.update('Communication', existingId, { ...labelled, status: 'completed' }))
       .resource as Communication;
   }
   const { teams, members } = await activeCareTeams(store, patient.slice('Patient/'.length));
@@ -76,7 +82,7 @@ export async function notifyCareTeam(
     ...(input.encounter.serviceProvider ? { sender: input.encounter.serviceProvider } : {}),
     payload: [{ contentString: input.text }],
   };
-  return (await store.create(communication)).resource as Communication;
+  return (await store.create(withLabelsOf(communication, sources))).resource as Communication;
 }
 
 /** Withdraws the encounter's notifications of these kinds (entered-in-error): the event they told of was cancelled. */

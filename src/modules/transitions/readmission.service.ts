@@ -3,7 +3,16 @@
  * known), stored as FHIR RiskAssessments the worklist reads for its risk tier; and the 30-day
  * readmission flag raised when an inpatient admission follows an inpatient discharge within 30 days.
  */
-import type { Condition, Encounter, Flag, Observation, Reference, RiskAssessment } from 'fhir/r4.js';
+import type {
+  Condition,
+  Encounter,
+  Flag,
+  Observation,
+  Reference,
+  Resource,
+  RiskAssessment,
+} from 'fhir/r4.js';
+import { coversSensitivity, sensitivityOf, withLabelsOf } from '../../access/policy/access-facts.js';
 import type { ResourceStore } from '../../fhir/store/store.js';
 import { localDaysBetween } from '../worklists/local-day.js';
 import { identifierQuery } from './adt-fields.js';
@@ -76,7 +85,13 @@ const icd10CodesOf = (conditions: Condition[]) =>
   );
 
 /** The latest result of a LOINC code during the stay, in g/dL (hemoglobin) or mmol/L (sodium). */
-async function latestDuring(store: ResourceStore, patient: string, code: string, start: string, end: string) {
+async function latestDuring(
+  store: ResourceStore,
+  patient: string,
+  code: string,
+  start: string,
+  end: string,
+): Promise<{ value: number; reference: Reference; source: Observation } | undefined> {
   const observations = await all<Observation>(store, 'Observation', [
     ['patient', patient],
     ['code', `${LOINC}|${code}`],
@@ -94,18 +109,31 @@ async function latestDuring(store: ResourceStore, patient: string, code: string,
   // Hemoglobin reported in g/L (SI) is converted to the g/dL HOSPITAL's threshold is written in.
   if (code === HEMOGLOBIN && (latest.valueQuantity!.code ?? latest.valueQuantity!.unit) === 'g/L')
     value = value / 10;
-  return { value, reference: { reference: `Observation/${latest.id}` } as Reference };
+  return { value, reference: { reference: `Observation/${latest.id}` } as Reference, source: latest };
 }
 
-/** The discharge's LACE and HOSPITAL scores, from the record as stored. */
+/** The Conditions whose ICD-10 codes are among `codes` (the ones a score counted). */
+const conditionsWith = (conditions: Condition[], codes: string[]) =>
+  conditions.filter((c) => icd10CodesOf([c]).some((code) => codes.includes(code)));
+
+/**
+ * The discharge's LACE and HOSPITAL scores, from the record as stored, each with the records it was
+ * computed from (`sources`: the stay, the conditions and visits it counted, the results it used),
+ * whose sensitivity labels its RiskAssessment carries, since it quotes them.
+ */
 export async function computeReadmissionRisk(
   store: ResourceStore,
   encounter: Encounter,
   timeZone: string,
-): Promise<{ lace?: RiskScore; hospital?: RiskScore; basis: Reference[] }> {
+): Promise<{
+  lace?: RiskScore;
+  hospital?: RiskScore;
+  basis: Reference[];
+  sources: Partial<Record<RiskScore['instrument'], Resource[]>>;
+}> {
   const start = encounter.period?.start;
   const end = encounter.period?.end;
-  if (!start || !end || Date.parse(end) < Date.parse(start)) return { basis: [] };
+  if (!start || !end || Date.parse(end) < Date.parse(start)) return { basis: [], sources: {} };
   const patient = encounter.subject!.reference!;
   const los = lengthOfStayDays(new Date(start), new Date(end), timeZone);
   const acute = isAcuteAdmission(encounter);
@@ -122,13 +150,17 @@ export async function computeReadmissionRisk(
   };
   const edVisits = (await encountersOfClass(store, patient, 'EMER')).filter((e) =>
     before(e, monthsBefore(start, 6)),
-  ).length;
+  );
   const lace = laceScore({
     lengthOfStayDays: los,
     acuteAdmission: acute,
     charlson: charlson.score,
-    emergencyVisits6Months: edVisits,
+    emergencyVisits6Months: edVisits.length,
   });
+  const counted = charlson.conditions.flatMap((c) => c.codes);
+  const sources: Partial<Record<RiskScore['instrument'], Resource[]>> = {
+    LACE: [encounter, ...conditionsWith([...active, ...ofStay], counted), ...edVisits],
+  };
 
   const hemoglobin = await latestDuring(store, patient, HEMOGLOBIN, start, end);
   const sodium = await latestDuring(store, patient, SODIUM, start, end);
@@ -136,28 +168,38 @@ export async function computeReadmissionRisk(
     { reference: `Encounter/${encounter.id}` },
     ...ofStay.map((c) => ({ reference: `Condition/${c.id}` })),
   ];
-  if (!hemoglobin || !sodium) return { lace, basis };
-  const oncology = icd10CodesOf(ofStay).some((code) => {
+  if (!hemoglobin || !sodium) return { lace, basis, sources };
+  const oncologyCodes = icd10CodesOf(ofStay).filter((code) => {
     const c = code.replace('.', '').toUpperCase();
     return /^C([0-8]\d|9[0-7])/.test(c) || /^D(3[7-9]|4[0-8])/.test(c);
   });
-  const procedures = await all(store, 'Procedure', [['encounter', `Encounter/${encounter.id}`]]);
+  const procedures = await all<Resource>(store, 'Procedure', [['encounter', `Encounter/${encounter.id}`]]);
   const admissions = (await encountersOfClass(store, patient, 'IMP')).filter((e) =>
     before(e, monthsBefore(start, 12)),
-  ).length;
+  );
   const hospital = hospitalScore({
     hemoglobinGdl: hemoglobin.value,
     sodiumMmolL: sodium.value,
-    oncologyDischarge: oncology,
+    oncologyDischarge: oncologyCodes.length > 0,
     procedureDuringStay: procedures.length > 0,
     nonElectiveAdmission: acute,
-    admissionsPrior12Months: admissions,
+    admissionsPrior12Months: admissions.length,
     lengthOfStayDays: los,
   });
+  if (hospital)
+    sources.HOSPITAL = [
+      encounter,
+      hemoglobin.source,
+      sodium.source,
+      ...conditionsWith(ofStay, oncologyCodes),
+      ...procedures,
+      ...admissions,
+    ];
   return {
     lace,
     ...(hospital ? { hospital } : {}),
     basis: [...basis, hemoglobin.reference, sodium.reference],
+    sources,
   };
 }
 
@@ -192,13 +234,8 @@ export function riskAssessmentOf(encounter: Encounter, score: RiskScore, basis: 
     prediction: [
       {
         outcome: { text: 'Unplanned readmission or death within 30 days of discharge' },
-        // The scores give a band, not a calibrated probability. The store's validator reads R4's ras-2
-        // as @medplum/core does, failing every prediction without probability[x]; the whole range
-        // (0-100 %) states nothing beyond the band and satisfies it.
-        probabilityRange: {
-          low: { value: 0, unit: '%', system: 'http://unitsofmeasure.org', code: '%' },
-          high: { value: 100, unit: '%', system: 'http://unitsofmeasure.org', code: '%' },
-        },
+        // The scores give a band, not a calibrated probability: qualitativeRisk only (R4 allows a
+        // prediction without probability[x]; ras-2 is about a probability that is given).
         qualitativeRisk: {
           coding: [{ system: 'http://terminology.hl7.org/CodeSystem/risk-probability', ...tier }],
           text: `${score.band} (${score.instrument} ${score.total}/${score.max})`,
@@ -219,11 +256,13 @@ export async function assessReadmissionRisk(
   encounter: Encounter,
   timeZone: string,
 ): Promise<{ lace?: RiskScore; hospital?: RiskScore; assessments: RiskAssessment[] }> {
-  const { lace, hospital, basis } = await computeReadmissionRisk(store, encounter, timeZone);
+  const { lace, hospital, basis, sources } = await computeReadmissionRisk(store, encounter, timeZone);
   const assessments: RiskAssessment[] = [];
   for (const score of [lace, hospital]) {
     if (!score) continue;
-    const resource = riskAssessmentOf(encounter, score, basis);
+    // Its note and factors quote the stay, the conditions, visits and results counted: it carries
+    // their sensitivity labels, so only those who may see all of them see it.
+    const resource = withLabelsOf(riskAssessmentOf(encounter, score, basis), sources[score.instrument] ?? []);
     const [id] = await store.matchIds('RiskAssessment', identifierQuery(resource.identifier![0]!), 1);
     const saved = id
       ? await store.update('RiskAssessment', id, { ...resource, id })
@@ -260,8 +299,10 @@ const withTag = (e: Encounter, tag: typeof READMISSION_TAG): Encounter => ({
 
 /**
  * On an inpatient admission: finds an inpatient discharge of the same patient within the previous
- * 30 local days and, if there is one, flags both stays (a Flag on the patient naming both, a tag on
- * each Encounter). Returns the Flag and the earlier stay; undefined when this is no readmission.
+ * 30 local days and, if there is one, flags both stays (a Flag on the patient naming both, carrying
+ * the sensitivity labels of both; a tag on each Encounter, unless it would tell of the other stay
+ * someone who may not see that one). Returns the Flag and both stays; undefined when this is no
+ * readmission.
  */
 export async function flagReadmission(
   store: ResourceStore,
@@ -320,11 +361,18 @@ export async function flagReadmission(
     period: { start: admitted },
     encounter: { reference: `Encounter/${encounter.id}` },
   };
-  const saved = (await store.create(flag, { ifNoneExist: identifierQuery(identifier) })).resource as Flag;
-  const index = (await store.update('Encounter', previous.id!, withTag(previous, READMITTED_TAG)))
-    .resource as Encounter;
-  const readmission = (await store.update('Encounter', encounter.id!, withTag(encounter, READMISSION_TAG)))
-    .resource as Encounter;
+  const saved = (
+    await store.create(withLabelsOf(flag, [previous, encounter]), {
+      ifNoneExist: identifierQuery(identifier),
+    })
+  ).resource as Flag;
+  // A tag on one stay tells of the other: only when whoever may see this one may see that one too.
+  const tagged = async (stay: Encounter, other: Encounter, tag: typeof READMISSION_TAG) =>
+    coversSensitivity(sensitivityOf(stay), sensitivityOf(other))
+      ? ((await store.update('Encounter', stay.id!, withTag(stay, tag))).resource as Encounter)
+      : stay;
+  const index = await tagged(previous, encounter, READMITTED_TAG);
+  const readmission = await tagged(encounter, previous, READMISSION_TAG);
   return { flag: saved, index, readmission };
 }
 

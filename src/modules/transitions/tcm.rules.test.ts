@@ -158,9 +158,11 @@ describe('tcmComplexity', () => {
     expect(tcmComplexity({ hospital: 6 }).high).toBe(false);
     expect(tcmComplexity({ hospital: 7 })).toEqual({
       high: true,
-      reason: 'High readmission risk: HOSPITAL 7 >= 7.',
+      reason: 'High readmission risk: HOSPITAL ≥ 7.',
     });
-    expect(tcmComplexity({ lace: 9, hospital: 6 }).reason).toMatch(/below the high band/);
+    expect(tcmComplexity({ lace: 9, hospital: 6 }).reason).toBe(
+      'Readmission risk below the high band (LACE < 10, HOSPITAL < 7): moderate complexity until a clinician says otherwise.',
+    );
     expect(tcmComplexity({}).high).toBe(false);
   });
 

@@ -210,17 +210,16 @@ export function tcmComplexity(input: {
   if (input.clinicianSays === 'moderate') {
     return { high: false, reason: 'Clinician assessed moderate complexity.' };
   }
+  // The reason names the band, not the scores: the task is read by people who may not see the
+  // RiskAssessment (it carries the labels of what it was computed from); the scores are on it.
+  const { lace, hospital } = HIGH_COMPLEXITY_THRESHOLDS;
   const reasons: string[] = [];
-  if (input.lace !== undefined && input.lace >= HIGH_COMPLEXITY_THRESHOLDS.lace) {
-    reasons.push(`LACE ${input.lace} >= ${HIGH_COMPLEXITY_THRESHOLDS.lace}`);
-  }
-  if (input.hospital !== undefined && input.hospital >= HIGH_COMPLEXITY_THRESHOLDS.hospital) {
-    reasons.push(`HOSPITAL ${input.hospital} >= ${HIGH_COMPLEXITY_THRESHOLDS.hospital}`);
-  }
+  if (input.lace !== undefined && input.lace >= lace) reasons.push(`LACE ≥ ${lace}`);
+  if (input.hospital !== undefined && input.hospital >= hospital) reasons.push(`HOSPITAL ≥ ${hospital}`);
   if (reasons.length > 0) return { high: true, reason: `High readmission risk: ${reasons.join(', ')}.` };
   const scores = [
-    input.lace !== undefined ? `LACE ${input.lace}` : undefined,
-    input.hospital !== undefined ? `HOSPITAL ${input.hospital}` : undefined,
+    input.lace !== undefined ? `LACE < ${lace}` : undefined,
+    input.hospital !== undefined ? `HOSPITAL < ${hospital}` : undefined,
   ].filter(Boolean);
   return {
     high: false,

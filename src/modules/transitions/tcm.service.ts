@@ -6,6 +6,7 @@
  */
 import type { Encounter, Extension, Task } from 'fhir/r4.js';
 import type { Role } from '../../access/access-context.js';
+import { withLabelsOf } from '../../access/policy/access-facts.js';
 import type { ResourceStore } from '../../fhir/store/store.js';
 import type { BusinessCalendar } from '../../platform/business-calendar.js';
 import { leadCoordinatorOf } from '../care-teams/lead.js';
@@ -182,14 +183,16 @@ export async function startTcm(
       restriction: { period: { start: dischargedAt.toISOString(), end: due[kind].toISOString() } },
       reasonCode: { text: `TCM (CPT ${deadlines.cpt}): ${def.why} (source: ${TCM_SOURCE.title})` },
     };
+    // The task tells of the discharge: it carries the stay's sensitivity labels.
+    const labelled = withLabelsOf(task, [encounter]);
     const existing = kind === 'tcm-face-to-face' ? previousVisit : await tcmTask(store, encounter.id!, kind);
-    if (!existing) tasks.push((await store.create(task)).resource as Task);
+    if (!existing) tasks.push((await store.create(labelled)).resource as Task);
     else if (existing.status === 'cancelled')
       // Discharge cancelled (A13) and sent again: the same task comes back with the new deadlines.
       tasks.push(
         (
           await store.update('Task', existing.id!, {
-            ...task,
+            ...labelled,
             id: existing.id!,
             authoredOn: existing.authoredOn ?? task.authoredOn,
           })

@@ -5,21 +5,16 @@
  * their factors (and the worklist's risk tier), care-team notifications readable only by those with
  * access, the 30-day readmission flag (and not at 31 days), and the board with its countdown data.
  */
-import { randomUUID } from 'node:crypto';
 import type { Communication, Encounter, Flag, Patient, Resource, RiskAssessment, Task } from 'fhir/r4.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCareTeam, buildObservation, buildPractitioner } from '../../../test/support/factories.js';
+import { adtSender } from '../../../test/support/hl7.js';
 import { bearerFor, type ClockedTestApp, openClockedTestApp } from '../../../test/support/identity.js';
 import { databaseTargets } from '../../../test/support/test-databases.js';
-import { systemContext } from '../../access/access-context.js';
-import { parseHl7 } from '../../integrations/hl7/hl7-message.js';
-import { createBusinessCalendar } from '../../platform/business-calendar.js';
-import { createAdtHandler } from './adt.service.js';
 import { adtMessage } from './adt-fixture.js';
 import { RISK_FACTOR_EXTENSION, TASK_CODE_SYSTEM, TCM_PERIOD_EXTENSION } from './transitions.rules.js';
 
 const TZ = 'America/New_York';
-const handler = createAdtHandler({ calendar: createBusinessCalendar() });
 const snomed = (code: string) => ({ coding: [{ system: 'http://snomed.info/sct', code }] });
 const kindOf = (t: Task) => t.code?.coding?.find((c) => c.system === TASK_CODE_SYSTEM)?.code;
 
@@ -27,16 +22,7 @@ describe.each(databaseTargets)('transitions of care ($name)', ({ name, available
   let t: ClockedTestApp;
   const auth: Record<'coord' | 'doc' | 'outsider', string> = { coord: '', doc: '', outsider: '' };
 
-  const send = (raw: string) =>
-    t.store.transaction((tx) =>
-      handler({
-        store: tx.as(systemContext('hl7-intake')),
-        message: parseHl7(raw),
-        receivedAt: t.clock.now(),
-        messageId: randomUUID(),
-        timeZone: TZ,
-      }),
-    );
+  const send = (raw: string) => adtSender(t, TZ)(raw);
   const all = async <T extends Resource>(type: string, query: [string, string][] = []): Promise<T[]> => {
     const bundle = await t.store.search(type, [...query, ['_count', '1000']], '');
     return (bundle.entry ?? []).map((e) => e.resource as T);
@@ -156,6 +142,9 @@ describe.each(databaseTargets)('transitions of care ($name)', ({ name, available
       expect(points(byCode.LACE!)).toEqual({ L: 4, A: 3, C: 2, E: 0 });
       expect(byCode.LACE!.prediction?.[0]?.qualitativeRisk?.coding?.[0]?.code).toBe('moderate');
       expect(byCode.LACE!.method?.text).toContain('van Walraven');
+      // A band is no probability: the prediction states none (R4 allows that; ras-2 bounds a given one).
+      for (const ra of risks)
+        expect(Object.keys(ra.prediction![0]!).filter((k) => k.startsWith('probability'))).toEqual([]);
       // HOSPITAL: Hb 10.5 → 1, Na 132 → 1, procedure → 1, non-elective → 1, LOS 5 → 2: 6, intermediate.
       expect(points(byCode.HOSPITAL!)).toMatchObject({ H: 1, O: 0, S: 1, P: 1, IT: 1, A: 0, L: 2 });
       expect(byCode.HOSPITAL!.prediction?.[0]?.qualitativeRisk?.text).toMatch(/^intermediate/);

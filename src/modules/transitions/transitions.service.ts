@@ -14,7 +14,6 @@ import { CONTACT_ATTEMPT_CATEGORY, outcomeOf } from './tcm-contact.service.js';
 import { type RiskView, type TcmTaskKind, type TransitionView, tcmTaskKinds } from './transition-view.js';
 import {
   DISCHARGE_TAG,
-  READMITTED_TAG,
   RELATED_ENCOUNTER_EXTENSION,
   RISK_FACTOR_EXTENSION,
   RISK_SCORE_SYSTEM,
@@ -124,7 +123,10 @@ async function viewsOf(
     const disposition = e.hospitalization?.dischargeDisposition?.coding?.find(
       (c) => c.system === V2_DISPOSITION,
     );
-    const isIndex = e.meta?.tag?.some((t) => t.code === READMITTED_TAG.code);
+    // The flag names the index stay first (flagReadmission), so the role needs no tag on the stay,
+    // which is left off when the other stay is more sensitive.
+    const related = flag?.extension?.filter((x) => x.url === RELATED_ENCOUNTER_EXTENSION) ?? [];
+    const isIndex = related[0]?.valueReference?.reference === ref;
     return {
       encounterId: e.id!,
       patient: {

@@ -8,7 +8,7 @@
  */
 import type { Extension, Patient, Reference, Resource, RiskAssessment, Task } from 'fhir/r4.js';
 import { sql } from 'kysely';
-import { sensitivityOf } from '../../access/policy/access-facts.js';
+import { coversSensitivity, sensitivityOf } from '../../access/policy/access-facts.js';
 import { bulkInsert } from '../../platform/bulk-insert.js';
 import type { Database, Executor } from '../../platform/database.js';
 import type { WorklistItemTable } from '../../platform/database-schema.js';
@@ -116,8 +116,7 @@ export function worklistRow(
   rid: number,
   task: Task,
   patientId: string | undefined,
-  patient: PatientFacts | undefined,
-  riskTier: string | null,
+  patient: PatientSources | undefined,
 ): WorklistItemTable | undefined {
   if (!patientId || !openStatuses.includes(task.status)) return undefined;
   const reason =
@@ -143,8 +142,7 @@ export function worklistRow(
         ? (instant(task.extension?.find((e) => e.url === TASK_TRIGGERED_AT)?.valueDateTime) ?? created)
         : null,
     sensitivity: sensitivityOf(task),
-    ...(patient ?? noPatient),
-    risk_tier: riskTier,
+    ...rowFacts(patient, sensitivityOf(task)),
   };
 }
 
@@ -179,34 +177,65 @@ async function chunks<T>(items: T[], visit: (chunk: T[]) => Promise<void>): Prom
   for (let i = 0; i < items.length; i += CHUNK) await visit(items.slice(i, i + CHUNK));
 }
 
-/** Patient facts and risk tiers of `patientIds`, read from the stored resources. */
-export async function loadPatientFacts(
+/** What the worklist may show of a patient: records it reads, each with its sensitivity. */
+export interface PatientSources {
+  patient?: { facts: PatientFacts; sensitivity: string | null };
+  assessments: { resource: RiskAssessment; sensitivity: string | null }[];
+}
+
+/** The Patient and RiskAssessments of `patientIds`, read from the stored resources. */
+export async function loadPatientSources(
   ex: Executor,
   patientIds: string[],
-): Promise<{ facts: Map<string, PatientFacts>; risk: Map<string, string | null> }> {
-  const facts = new Map<string, PatientFacts>();
-  const risk = new Map<string, string | null>();
-  const assessments = new Map<string, RiskAssessment[]>();
+): Promise<Map<string, PatientSources>> {
+  const sources = new Map<string, PatientSources>();
+  const of = (id: string) => {
+    const entry = sources.get(id) ?? { assessments: [] };
+    sources.set(id, entry);
+    return entry;
+  };
   await chunks([...new Set(patientIds)], async (ids) => {
     const rows = await ex
       .selectFrom('resources')
-      .select(['resource_type', 'id', 'patient_id', 'content'])
+      .select(['resource_type', 'id', 'patient_id', 'content', 'sensitivity'])
       .where('patient_id', 'in', ids)
       .where('resource_type', 'in', ['Patient', 'RiskAssessment'])
       .where('deleted', '=', 0)
       .execute();
     for (const row of rows) {
       if (row.resource_type === 'Patient')
-        facts.set(row.id, patientFacts(JSON.parse(row.content) as Patient));
-      else {
-        const list = assessments.get(row.patient_id!) ?? [];
-        list.push(JSON.parse(row.content) as RiskAssessment);
-        assessments.set(row.patient_id!, list);
-      }
+        of(row.id).patient = {
+          facts: patientFacts(JSON.parse(row.content) as Patient),
+          sensitivity: row.sensitivity,
+        };
+      else
+        of(row.patient_id!).assessments.push({
+          resource: JSON.parse(row.content) as RiskAssessment,
+          sensitivity: row.sensitivity,
+        });
     }
   });
-  for (const id of patientIds) risk.set(id, riskTierOf(assessments.get(id) ?? []));
-  return { facts, risk };
+  return sources;
+}
+
+/**
+ * The patient facts and risk tier a row shows: only from records every reader of the row may see. A
+ * row is read by those who may see its Task (its sensitivity), so a labelled Patient (a restricted
+ * record) or RiskAssessment (one computed from an HIV-labelled condition) is quoted only on the rows of
+ * tasks that carry the same labels; elsewhere the row shows no name and the tier of the latest
+ * assessment it may quote, if any.
+ */
+export function rowFacts(
+  sources: PatientSources | undefined,
+  rowSensitivity: string | null,
+): PatientFacts & { risk_tier: string | null } {
+  const quotable = (sensitivity: string | null) => coversSensitivity(rowSensitivity, sensitivity);
+  const patient =
+    sources?.patient && quotable(sources.patient.sensitivity) ? sources.patient.facts : noPatient;
+  const assessments = (sources?.assessments ?? [])
+    .filter((a) => quotable(a.sensitivity))
+    .map((a) => a.resource);
+  return { ...patient, risk_tier: riskTierOf(assessments) };
 }
 
 async function insertRows(ex: Executor, database: Database | undefined, rows: WorklistItemTable[]) {
@@ -262,38 +291,41 @@ export async function syncWorklist(
   await chunks(taskRids, (rids) => ex.deleteFrom('worklist_items').where('rid', 'in', rids).execute().then());
   const open = tasks.filter((t) => t.patientId && openStatuses.includes(t.task.status));
   if (open.length) {
-    const { facts, risk } = await loadPatientFacts(
+    const sources = await loadPatientSources(
       ex,
       open.map((t) => t.patientId!),
     );
     const rows = open
-      .map((t) =>
-        worklistRow(t.rid, t.task, t.patientId, facts.get(t.patientId!), risk.get(t.patientId!) ?? null),
-      )
+      .map((t) => worklistRow(t.rid, t.task, t.patientId, sources.get(t.patientId!)))
       .filter((r): r is WorklistItemTable => !!r);
     await insertRows(ex, database, rows);
   }
   if (refreshPatients.size) await refreshPatientFacts(ex, [...refreshPatients]);
 }
 
-/** Rewrites the patient facts on the rows of `patientIds` (only patients that have open tasks). */
+/**
+ * Rewrites the patient facts on the rows of `patientIds` (only patients that have open tasks), once per
+ * sensitivity their rows have (what a row may quote depends on it, rowFacts).
+ */
 async function refreshPatientFacts(ex: Executor, patientIds: string[]): Promise<void> {
   await chunks(patientIds, async (ids) => {
-    const present = (
-      await ex
-        .selectFrom('worklist_items')
-        .select('patient_id')
-        .distinct()
-        .where('patient_id', 'in', ids)
-        .execute()
-    ).map((r) => r.patient_id);
+    const present = await ex
+      .selectFrom('worklist_items')
+      .select(['patient_id', 'sensitivity'])
+      .distinct()
+      .where('patient_id', 'in', ids)
+      .execute();
     if (present.length === 0) return;
-    const { facts, risk } = await loadPatientFacts(ex, present);
-    for (const id of present)
+    const sources = await loadPatientSources(
+      ex,
+      present.map((r) => r.patient_id),
+    );
+    for (const { patient_id, sensitivity } of present)
       await ex
         .updateTable('worklist_items')
-        .set({ ...(facts.get(id) ?? noPatient), risk_tier: risk.get(id) ?? null })
-        .where('patient_id', '=', id)
+        .set(rowFacts(sources.get(patient_id), sensitivity))
+        .where('patient_id', '=', patient_id)
+        .where('sensitivity', sensitivity === null ? 'is' : '=', sensitivity)
         .execute();
   });
 }
@@ -330,14 +362,12 @@ export async function rebuildWorklistWith(ex: Executor, database: Database | und
         patientId: r.patient_id ?? undefined,
       }))
       .filter((t) => t.patientId && openStatuses.includes(t.task.status));
-    const { facts, risk } = await loadPatientFacts(
+    const sources = await loadPatientSources(
       ex,
       tasks.map((t) => t.patientId!),
     );
     const out = tasks
-      .map((t) =>
-        worklistRow(t.rid, t.task, t.patientId, facts.get(t.patientId!), risk.get(t.patientId!) ?? null),
-      )
+      .map((t) => worklistRow(t.rid, t.task, t.patientId, sources.get(t.patientId!)))
       .filter((r): r is WorklistItemTable => !!r);
     await insertRows(ex, database, out);
     count += out.length;

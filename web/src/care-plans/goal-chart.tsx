@@ -8,6 +8,7 @@ import {
   CartesianGrid,
   Line,
   LineChart,
+  ReferenceArea,
   ReferenceLine,
   ResponsiveContainer,
   Tooltip,
@@ -16,7 +17,13 @@ import {
 } from 'recharts';
 import { formatDate } from '../fhir-format';
 import { tone } from '../theme';
-import { type GoalProgress, type GoalStatus, targetText, unitText } from '../workspace/workspace-api';
+import {
+  type GoalProgress,
+  type GoalStatus,
+  targetBounds,
+  targetText,
+  unitText,
+} from '../workspace/workspace-api';
 
 const statusWords: Record<GoalStatus, { label: string; symbol: string; color: string }> = {
   achieved: { label: 'Achieved', symbol: '✓', color: tone.ok },
@@ -62,13 +69,15 @@ export function GoalProgressView({ description, progress }: { description: strin
 
 /** One measure's series against its target: a line chart for the eye and a table for screen readers. */
 function MeasureChart({ label, progress }: { label: string; progress: GoalProgress }) {
-  const bound = progress.target && 'value' in progress.target ? progress.target : undefined;
-  const range = progress.target && 'low' in progress.target ? progress.target : undefined;
-  const lines = bound ? [bound.value] : range ? [range.low, range.high] : [];
+  // A threshold draws one line and a range two; the side where the target is met is shaded, so a
+  // one-sided target (≤ 8 %, ≥ 60) shows which way is good.
+  const bounds = targetBounds(progress.target);
+  const lines = [...new Set([bounds.low, bounds.high].filter((v): v is number => v !== undefined))];
   const data = [...progress.series]
     .sort((a, b) => a.date.localeCompare(b.date))
     .map((p) => ({ date: p.date, t: new Date(p.date).getTime(), value: p.value }));
-  const unit = unitText(progress.latest?.unit ?? bound?.unit ?? range?.unit);
+  const targetUnit = progress.target && 'unit' in progress.target ? progress.target.unit : undefined;
+  const unit = unitText(progress.latest?.unit ?? targetUnit);
   const values = data.map((d) => d.value).concat(lines);
   const min = values.length ? Math.min(...values) : 0;
   const max = values.length ? Math.max(...values) : 1;
@@ -123,6 +132,15 @@ function MeasureChart({ label, progress }: { label: string; progress: GoalProgre
                   labelFormatter={(t) => formatDate(new Date(Number(t)).toISOString())}
                   formatter={(v) => [`${v} ${unit}`, 'Value']}
                 />
+                {lines.length > 0 && bounds.low !== bounds.high && (
+                  <ReferenceArea
+                    y1={bounds.low ?? domain[0]}
+                    y2={bounds.high ?? domain[1]}
+                    fill={tone.ok}
+                    fillOpacity={0.08}
+                    ifOverflow="hidden"
+                  />
+                )}
                 {lines.map((y, i) => (
                   <ReferenceLine
                     key={y}

@@ -98,8 +98,14 @@ function initialTarget(progress: GoalProgress | undefined) {
   };
   if (!target) return base;
   if ('text' in target) return { ...base, kind: 'text' as const, text: target.text };
-  if ('low' in target)
-    return { ...base, kind: 'range' as const, low: target.low, high: target.high, unit: target.unit };
+  if (!('comparator' in target)) {
+    // A range with one bound is a threshold on it.
+    if (target.low !== undefined && target.high !== undefined)
+      return { ...base, kind: 'range' as const, low: target.low, high: target.high, unit: target.unit };
+    const value = target.low ?? target.high ?? '';
+    const kind: TargetKind = target.low !== undefined ? 'at-least' : 'at-most';
+    return { ...base, kind, value, unit: target.unit, comparator: kind === 'at-least' ? '>=' : '<=' };
+  }
   const kind: TargetKind = target.comparator.startsWith('>') ? 'at-least' : 'at-most';
   return { ...base, kind, value: target.value, unit: target.unit, comparator: target.comparator };
 }

@@ -256,9 +256,13 @@ export const careTeamRoles: { value: string; label: string }[] = [
 
 // ---- care plans and goals ----------------------------------------------------------------------
 
+/**
+ * A goal's target as the server states it: a threshold (`<=` 8; `=` a value to reach), a range (both
+ * bounds included; a range with one bound is sent as a threshold, but a missing bound is open), or words.
+ */
 export type Target =
   | { comparator: string; value: number; unit: string }
-  | { low: number; high: number; unit: string }
+  | { low?: number; high?: number; unit: string }
   | { text: string };
 
 export interface CarePlanTemplate {
@@ -318,13 +322,39 @@ export function unitText(unit: string | undefined): string {
     .trim();
 }
 
-/** "≤ 7 %" or the target's text. */
+/** Where a target is met, as bounds: `≤ 8` has a high bound only, `≥ 60` a low one, `160–180` both. */
+export function targetBounds(target: Target | undefined): { low?: number; high?: number } {
+  if (!target || 'text' in target) return {};
+  if (!('comparator' in target)) {
+    return {
+      ...(target.low !== undefined ? { low: target.low } : {}),
+      ...(target.high !== undefined ? { high: target.high } : {}),
+    };
+  }
+  if (target.comparator.startsWith('<')) return { high: target.value };
+  if (target.comparator.startsWith('>')) return { low: target.value };
+  return { low: target.value, high: target.value };
+}
+
+/** "≤ 7 %", "160–180 lb", "≥ 60", "150 lb" (a value to reach) or the target's text. */
 export function targetText(target: Target | undefined): string {
   if (!target) return 'No target';
   if ('text' in target) return target.text;
-  if ('low' in target) return `${target.low}–${target.high} ${unitText(target.unit)}`.trim();
-  const comparators: Record<string, string> = { '<': '<', '<=': '≤', '>': '>', '>=': '≥', '=': '=' };
-  return `${comparators[target.comparator] ?? target.comparator} ${target.value} ${unitText(target.unit)}`.trim();
+  const unit = unitText(target.unit);
+  if (!('comparator' in target)) {
+    const { low, high } = target;
+    const range =
+      low !== undefined && high !== undefined
+        ? `${low}–${high}`
+        : low !== undefined
+          ? `≥ ${low}`
+          : high !== undefined
+            ? `≤ ${high}`
+            : '';
+    return range ? `${range} ${unit}`.trim() : 'No target';
+  }
+  const comparators: Record<string, string> = { '<': '< ', '<=': '≤ ', '>': '> ', '>=': '≥ ', '=': '' };
+  return `${comparators[target.comparator] ?? `${target.comparator} `}${target.value} ${unit}`.trim();
 }
 
 /** Display of an owner given either as a reference object or as a plain string. */
