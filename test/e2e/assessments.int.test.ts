@@ -9,11 +9,10 @@ import { readFileSync } from 'node:fs';
 import type { Locator } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { databaseTargets } from '../support/test-databases.js';
-import { browserAvailable, expectAccessible, newPage, screenshot } from './support/browser.js';
+import { browserAvailable, expectAccessible, newPage, phone, screenshot } from './support/browser.js';
 import { e2eEnvironment, NOW, signIn, waitForLoaded } from './support/e2e-server.js';
 
 const haveBrowser = browserAvailable();
-const phone = { width: 390, height: 844 };
 
 /**
  * Answers every question of the form shown: `choice` picks the option with that label where there is

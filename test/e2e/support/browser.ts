@@ -47,11 +47,20 @@ export async function launchBrowser(): Promise<TestBrowser> {
   };
 }
 
-/** A fresh context (own cookies) at a viewport: desktop by default, or a phone (390x844). */
+export interface Viewport {
+  width: number;
+  height: number;
+}
+
+/** The two screens every page is checked at: a desktop and a 390 px phone (iPhone 12 to 15). */
+export const desktop: Viewport = { width: 1280, height: 860 };
+export const phone: Viewport = { width: 390, height: 844 };
+
+/** A fresh context (own cookies) at a viewport: desktop by default, or a phone. */
 export async function newPage(
   browser: Browser,
   baseURL: string,
-  viewport: { width: number; height: number } = { width: 1280, height: 860 },
+  viewport: Viewport = desktop,
 ): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ baseURL, viewport, locale: 'en-US' });
   const page = await context.newPage();

@@ -5,15 +5,18 @@
 import { Alert, AppShell, Button, Group, NativeSelect, Skeleton, Stack, Text } from '@mantine/core';
 import { useLocalStorage } from '@mantine/hooks';
 import { useQuery } from '@tanstack/react-query';
-import { useEffect } from 'react';
+import { Suspense, useEffect } from 'react';
 import { Link, Redirect, Route, Switch, useLocation } from 'wouter';
 import { get } from '../api';
 import { idOf } from '../fhir-format';
 import { type Language, usePortalLanguage } from '../i18n';
+import { lazyNamed, PageSkeleton } from '../lazy-page';
 import { useSession, useUser } from '../session';
-import { AccessLogPage } from './access-log-page';
-import { MyHealthPage } from './my-health-page';
-import { QuestionnairesPage } from './questionnaires-page';
+
+// Each page is its own chunk, loaded on first visit (the questionnaires bring the form renderer).
+const AccessLogPage = lazyNamed(() => import('./access-log-page'), 'AccessLogPage');
+const MyHealthPage = lazyNamed(() => import('./my-health-page'), 'MyHealthPage');
+const QuestionnairesPage = lazyNamed(() => import('./questionnaires-page'), 'QuestionnairesPage');
 
 /** One patient a patient or caregiver may act for (GET /api/me/patients). */
 export interface MyPatient {
@@ -129,20 +132,22 @@ export function PortalShell() {
             </Alert>
           )}
           {subject && (
-            <Switch>
-              <Route path="/portal">
-                <MyHealthPage subject={subject} title={nav[0].label} />
-              </Route>
-              <Route path="/portal/questionnaires">
-                <QuestionnairesPage subject={subject} title={t('questionnaires')} />
-              </Route>
-              <Route path="/portal/access-log">
-                <AccessLogPage subject={subject} caregiver={caregiver} title={nav[2].label} />
-              </Route>
-              <Route>
-                <Redirect to="/portal" replace />
-              </Route>
-            </Switch>
+            <Suspense fallback={<PageSkeleton />}>
+              <Switch>
+                <Route path="/portal">
+                  <MyHealthPage subject={subject} title={nav[0].label} />
+                </Route>
+                <Route path="/portal/questionnaires">
+                  <QuestionnairesPage subject={subject} title={t('questionnaires')} />
+                </Route>
+                <Route path="/portal/access-log">
+                  <AccessLogPage subject={subject} caregiver={caregiver} title={nav[2].label} />
+                </Route>
+                <Route>
+                  <Redirect to="/portal" replace />
+                </Route>
+              </Switch>
+            </Suspense>
           )}
         </Stack>
       </AppShell.Main>
