@@ -16,7 +16,14 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { webDistDir } from '../../src/server/web.routes.js';
 import { databaseTargets } from '../support/test-databases.js';
-import { browserAvailable, expectAccessible, newPage, phone, screenshot } from './support/browser.js';
+import {
+  browserAvailable,
+  browserSuite,
+  expectAccessible,
+  newPage,
+  phone,
+  screenshot,
+} from './support/browser.js';
 import { completeTotpSetup, e2eEnvironment, signIn, waitForLoaded } from './support/e2e-server.js';
 import { recordTransfers, transferredBytes } from './support/transfer.js';
 
@@ -68,7 +75,7 @@ interface SearchBundle {
   entry?: { resource: { id: string; code?: { text?: string; coding?: { display?: string }[] } } }[];
 }
 
-describe.each(databaseTargets)('web app on $name', ({ name, available }) => {
+describe.each(databaseTargets)('web app on $name', browserSuite, ({ name, available }) => {
   const env = e2eEnvironment(name, available && haveBrowser);
 
   it.skipIf(!available || !haveBrowser)(

@@ -67,7 +67,7 @@ export function PortalShell() {
 
   const nav = [
     { href: '/portal', label: caregiver ? t('healthSummary') : t('myHealth') },
-    // A short word: three buttons share a 390 px row and a word cannot wrap.
+    // A short word: it is a button's longest word, and the narrowest the button can be (.portal-nav).
     { href: '/portal/questionnaires', label: t('questionnairesNav') },
     { href: '/portal/access-log', label: caregiver ? t('whoViewedProxy') : t('whoViewed') },
   ];
@@ -105,7 +105,7 @@ export function PortalShell() {
               t={t}
             />
           )}
-          <Group component="nav" aria-label={t('menu')} gap="xs" grow>
+          <Group component="nav" aria-label={t('menu')} gap="xs" align="stretch" className="portal-nav">
             {nav.map((item) => {
               const active = location === item.href;
               return (
@@ -120,6 +120,7 @@ export function PortalShell() {
                   h="auto"
                   mih={44}
                   py={6}
+                  px="sm"
                 >
                   {item.label}
                 </Button>
