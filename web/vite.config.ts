@@ -50,7 +50,9 @@ function precompress(): Plugin {
 
 /** A chunk per library that every screen needs; `test` matches the module's path in node_modules. */
 const vendorChunks = [
-  { name: 'react', test: /[\\/]node_modules[\\/](react|react-dom|scheduler)[\\/]/ },
+  // With React's own shim of useSyncExternalStore (wouter and recharts' redux use it): left to the
+  // automatic split it sat in the app's chunk, and the chart chunk's name changed with every build.
+  { name: 'react', test: /[\\/]node_modules[\\/](react|react-dom|scheduler|use-sync-external-store)[\\/]/ },
   {
     name: 'mantine',
     // Mantine and what it brings: floating UI for popovers, scroll locking for modals, clsx.
