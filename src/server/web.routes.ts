@@ -3,7 +3,8 @@
  * hash (dist/web/assets/) are cached for a year; index.html is never cached, so a new build shows up
  * on the next load. Any other GET that asks for HTML and is not an API path answers index.html, and
  * the app's router takes over (a reload of /patients/42 works). Files are looked up per request, so
- * a rebuild while the server runs is served at once; without a build, `/` says how to make one.
+ * a rebuild while the server runs is served at once; without a build, `/` says how to make one. The
+ * build's brotli and gzip copies (`<file>.br`, `<file>.gz`) go to browsers that accept them.
  */
 import { existsSync, statSync } from 'node:fs';
 import { join, normalize, sep } from 'node:path';
@@ -35,6 +36,9 @@ export async function webRoutes(app: FastifyInstance, options: { distDir?: strin
     root: distDir,
     serve: false,
     cacheControl: false,
+    // The build writes brotli and gzip copies beside each file (web/vite.config.ts): sent to browsers
+    // that accept them (Vary: accept-encoding), the file itself to the others.
+    preCompressed: true,
     suppressWarning: true,
   });
 

@@ -9,11 +9,17 @@ import { readFileSync } from 'node:fs';
 import type { Locator } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { databaseTargets } from '../support/test-databases.js';
-import { browserAvailable, expectAccessible, newPage, screenshot } from './support/browser.js';
+import {
+  browserAvailable,
+  browserSuite,
+  expectAccessible,
+  newPage,
+  phone,
+  screenshot,
+} from './support/browser.js';
 import { e2eEnvironment, NOW, signIn, waitForLoaded } from './support/e2e-server.js';
 
 const haveBrowser = browserAvailable();
-const phone = { width: 390, height: 844 };
 
 /**
  * Answers every question of the form shown: `choice` picks the option with that label where there is
@@ -38,7 +44,7 @@ async function answerAll(form: Locator, choice: string): Promise<number> {
   return answered.size;
 }
 
-describe.each(databaseTargets)('assessments on $name', ({ name, available }) => {
+describe.each(databaseTargets)('assessments on $name', browserSuite, ({ name, available }) => {
   const env = e2eEnvironment(name, available && haveBrowser);
 
   it.skipIf(!available || !haveBrowser)(

@@ -1,9 +1,10 @@
+import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { hl7Timestamp } from '../../src/integrations/hl7/ack.js';
 import { adtMessage } from '../../src/modules/transitions/adt-fixture.js';
 import { bearerFor } from '../support/identity.js';
 import { databaseTargets } from '../support/test-databases.js';
-import { browserAvailable, expectAccessible, newPage, screenshot } from './support/browser.js';
+import { browserAvailable, browserSuite, expectAccessible, newPage, screenshot } from './support/browser.js';
 import { completeTotpSetup, e2eEnvironment, NOW, signIn, waitForLoaded } from './support/e2e-server.js';
 
 const haveBrowser = browserAvailable();
@@ -17,7 +18,7 @@ interface PatientResource {
   identifier?: { system?: string; value?: string }[];
 }
 
-describe.each(databaseTargets)('care transitions on $name', ({ name, available }) => {
+describe.each(databaseTargets)('care transitions on $name', browserSuite, ({ name, available }) => {
   const env = e2eEnvironment(name, available && haveBrowser);
 
   /** Sends one message as the hospital's interface engine would over HTTP; returns the ACK text. */
@@ -32,6 +33,23 @@ describe.each(databaseTargets)('care transitions on $name', ({ name, available }
     return res.text();
   }
 
+  /** A patient on the coordinator's care team (the demo patient's), as the hospital's PID knows them. */
+  async function demoPatientForHospital(page: Page) {
+    const patientRef = env.server.user('patient').resource!;
+    const patient = (await (await page.request.get(`/fhir/${patientRef}`)).json()) as PatientResource;
+    const mrn = patient.identifier!.find((i) => i.system === 'http://careloop.example/mrn')!.value!;
+    const family = patient.name![0]!.family!;
+    const given = patient.name![0]!.given![0]!;
+    const pid = {
+      mrn,
+      authority: 'CARELOOP',
+      name: `${family}^${given}`,
+      birthDate: patient.birthDate!.replace(/-/g, ''),
+      sex: patient.gender === 'female' ? 'F' : 'M',
+    };
+    return { patientRef, pid, family };
+  }
+
   it.skipIf(!available || !haveBrowser)(
     'a discharge from the ADT feed reaches the coordinator: notification, board with deadlines and LACE, contact recorded, medications reconciled',
     async () => {
@@ -41,19 +59,7 @@ describe.each(databaseTargets)('care transitions on $name', ({ name, available }
       await signIn(page, coordinator.email);
       await expect.poll(() => page.getByRole('heading', { name: /^Worklist/, level: 1 }).count()).toBe(1);
 
-      // A patient on the coordinator's care team (the demo patient's), as the hospital knows them.
-      const patientRef = env.server.user('patient').resource!;
-      const patient = (await (await page.request.get(`/fhir/${patientRef}`)).json()) as PatientResource;
-      const mrn = patient.identifier!.find((i) => i.system === 'http://careloop.example/mrn')!.value!;
-      const family = patient.name![0]!.family!;
-      const given = patient.name![0]!.given![0]!;
-      const pid = {
-        mrn,
-        authority: 'CARELOOP',
-        name: `${family}^${given}`,
-        birthDate: patient.birthDate!.replace(/-/g, ''),
-        sex: patient.gender === 'female' ? 'F' : 'M',
-      };
+      const { patientRef, pid, family } = await demoPatientForHospital(page);
       const admitAt = hl7Timestamp(new Date(NOW.getTime() - 5 * DAY), 'UTC');
       const dischargeAt = hl7Timestamp(new Date(NOW.getTime() - DAY), 'UTC');
       const visit = `E2E-${name}`;
@@ -160,6 +166,62 @@ describe.each(databaseTargets)('care transitions on $name', ({ name, available }
       await screenshot(second.page, `${name}-medication-reconciliation`);
       await expectAccessible(second.page, 'medication reconciliation');
       await second.context.close();
+    },
+  );
+
+  it.skipIf(!available || !haveBrowser)(
+    'the header shows the whole unread count, one digit or two, on a desktop and a phone',
+    async () => {
+      const { context, page } = await newPage(env.browser, env.server.baseURL);
+      await page.clock.setFixedTime(NOW);
+      await signIn(page, env.server.user('care-coordinator').email);
+      await expect.poll(() => page.getByRole('heading', { name: /^Worklist/, level: 1 }).count()).toBe(1);
+      // Start from nothing unread: what earlier tests announced is read.
+      const { csrfToken } = (await (await page.request.get('/auth/session')).json()) as { csrfToken: string };
+      const unread = async () =>
+        (
+          (await (await page.request.get('/api/notifications?unread=true')).json()) as {
+            notifications: { id: string }[];
+          }
+        ).notifications;
+      for (const n of await unread())
+        await page.request.post(`/api/notifications/${n.id}/read`, {
+          headers: { 'x-csrf-token': csrfToken },
+        });
+      expect(await unread()).toEqual([]);
+
+      // Admissions of a patient on the coordinator's team, one visit after another, until the unread
+      // count reaches one digit, then two (an admission soon after a discharge also says readmission).
+      const { pid } = await demoPatientForHospital(page);
+      let visit = 0;
+      const admitUntil = async (atLeast: number) => {
+        while ((await unread()).length < atLeast) {
+          visit += 1;
+          const ack = await send(
+            adtMessage('A01', {
+              patient: pid,
+              visit: `BADGE-${name}-${visit}`,
+              admitAt: hl7Timestamp(new Date(NOW.getTime() - visit * 3_600_000), 'UTC'),
+            }),
+          );
+          expect(ack).toContain('MSA|AA');
+        }
+        return (await unread()).length;
+      };
+      const badge = page.getByTestId('notifications-button').getByTestId('unread-count');
+      for (const [atLeast, digits] of [
+        [1, 1],
+        [10, 2],
+      ] as const) {
+        const count = String(await admitUntil(atLeast));
+        expect(count).toHaveLength(digits);
+        await page.reload();
+        await expect.poll(() => badge.textContent(), { timeout: 15_000 }).toBe(count);
+        await waitForLoaded(page);
+        // Checks the badge, and every other word on the page, at 1280 and at 390 px.
+        await screenshot(page, `${name}-notification-badge-${digits}-digit`);
+      }
+      await context.close();
     },
   );
 

@@ -10,7 +10,7 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { databaseTargets } from '../support/test-databases.js';
-import { browserAvailable, expectAccessible, newPage, screenshot } from './support/browser.js';
+import { browserAvailable, browserSuite, expectAccessible, newPage, screenshot } from './support/browser.js';
 import { e2eEnvironment, NOW, signIn, waitForLoaded } from './support/e2e-server.js';
 
 const haveBrowser = browserAvailable();
@@ -48,7 +48,7 @@ async function patientWithHba1c(page: Page): Promise<string> {
   return best![0];
 }
 
-describe.each(databaseTargets)('coordinator workspace on $name', ({ name, available }) => {
+describe.each(databaseTargets)('coordinator workspace on $name', browserSuite, ({ name, available }) => {
   const env = e2eEnvironment(name, available && haveBrowser);
 
   it.skipIf(!available || !haveBrowser)(

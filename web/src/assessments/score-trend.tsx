@@ -3,22 +3,16 @@
  * cut-off (10), each point marked in words when it is a treatment response (>= 50 % below the
  * episode's baseline) or a remission; the same numbers as a table for screen readers.
  */
-import { Stack, Table, Text, VisuallyHidden } from '@mantine/core';
+import { Skeleton, Stack, Table, Text, VisuallyHidden } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
-import {
-  CartesianGrid,
-  Line,
-  LineChart,
-  ReferenceLine,
-  ResponsiveContainer,
-  Tooltip,
-  XAxis,
-  YAxis,
-} from 'recharts';
+import { Suspense } from 'react';
 import { get } from '../api';
 import { formatDate } from '../fhir-format';
-import { tone } from '../theme';
+import { lazyNamed } from '../lazy-page';
 import { type TrendPoint, trendPath } from './assessments-api';
+
+// The chart library loads with the first trend drawn, not with the chart page (nor the app).
+const ScoreLineChart = lazyNamed(() => import('./score-line-chart'), 'ScoreLineChart');
 
 const max = { 'phq-9': 27, 'gad-7': 21 } as const;
 
@@ -52,52 +46,9 @@ export function ScoreTrend({ patientId, instrument }: { patientId: string; instr
         {last.remission ? ' · in remission' : last.response ? ' · treatment response' : ''}
       </Text>
       <div aria-hidden="true" style={{ width: '100%', height: 160 }}>
-        <ResponsiveContainer>
-          <LineChart
-            data={data}
-            margin={{ top: 8, right: 12, bottom: 0, left: -20 }}
-            accessibilityLayer={false}
-          >
-            <CartesianGrid strokeDasharray="3 3" />
-            <XAxis dataKey="date" fontSize={11} />
-            <YAxis domain={[0, max[instrument]]} fontSize={11} />
-            <Tooltip />
-            <ReferenceLine
-              y={10}
-              stroke={tone.warn}
-              strokeDasharray="4 4"
-              label={{ value: '10', fontSize: 10 }}
-            />
-            <ReferenceLine
-              y={5}
-              stroke={tone.ok}
-              strokeDasharray="4 4"
-              label={{ value: 'remission < 5', fontSize: 10 }}
-            />
-            <Line
-              type="monotone"
-              dataKey="total"
-              stroke={tone.info}
-              strokeWidth={2}
-              dot={(props: { cx?: number; cy?: number; payload?: { mark: string }; index?: number }) => (
-                <circle
-                  key={props.index}
-                  cx={props.cx}
-                  cy={props.cy}
-                  r={props.payload?.mark === 'remission' || props.payload?.mark === 'response' ? 6 : 3}
-                  fill={
-                    props.payload?.mark === 'remission'
-                      ? tone.ok
-                      : props.payload?.mark === 'response'
-                        ? tone.info
-                        : '#fff'
-                  }
-                  stroke={tone.info}
-                />
-              )}
-            />
-          </LineChart>
-        </ResponsiveContainer>
+        <Suspense fallback={<Skeleton height={160} />}>
+          <ScoreLineChart data={data} max={max[instrument]} />
+        </Suspense>
       </div>
       <VisuallyHidden>
         <Table>

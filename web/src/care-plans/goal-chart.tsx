@@ -3,19 +3,10 @@
  * words with its explanation, and — for screen readers — the same numbers as a visually hidden table
  * (the chart itself is hidden from them, since a picture of a line says nothing aloud).
  */
-import { Badge, Group, Stack, Text } from '@mantine/core';
-import {
-  CartesianGrid,
-  Line,
-  LineChart,
-  ReferenceArea,
-  ReferenceLine,
-  ResponsiveContainer,
-  Tooltip,
-  XAxis,
-  YAxis,
-} from 'recharts';
+import { Badge, Group, Skeleton, Stack, Text } from '@mantine/core';
+import { Suspense } from 'react';
 import { formatDate } from '../fhir-format';
+import { lazyNamed } from '../lazy-page';
 import { tone } from '../theme';
 import {
   type GoalProgress,
@@ -24,6 +15,9 @@ import {
   targetText,
   unitText,
 } from '../workspace/workspace-api';
+
+// The chart library loads with the first chart drawn, not with the page (nor the app).
+const GoalLineChart = lazyNamed(() => import('./goal-line-chart'), 'GoalLineChart');
 
 const statusWords: Record<GoalStatus, { label: string; symbol: string; color: string }> = {
   achieved: { label: 'Achieved', symbol: '✓', color: tone.ok },
@@ -104,71 +98,17 @@ function MeasureChart({ label, progress }: { label: string; progress: GoalProgre
       {data.length > 0 && (
         <>
           <div aria-hidden="true" className="goal-chart" data-testid="goal-chart">
-            <ResponsiveContainer width="100%" height={130}>
-              <LineChart
+            <Suspense fallback={<Skeleton height={130} />}>
+              <GoalLineChart
                 data={data}
-                margin={{ top: 8, right: 12, bottom: 0, left: 0 }}
-                accessibilityLayer={false}
-              >
-                <CartesianGrid stroke="#e9ecef" vertical={false} />
-                <XAxis
-                  dataKey="t"
-                  type="number"
-                  scale="time"
-                  domain={['dataMin', 'dataMax']}
-                  tickFormatter={(t: number) =>
-                    new Date(t).toLocaleDateString('en-US', { month: 'short', year: '2-digit' })
-                  }
-                  tick={{ fontSize: 11, fill: '#495057' }}
-                  minTickGap={24}
-                />
-                <YAxis
-                  domain={domain}
-                  tick={{ fontSize: 11, fill: '#495057' }}
-                  tickFormatter={(v: number) => (span > 10 ? String(Math.round(v)) : v.toFixed(1))}
-                  width={40}
-                />
-                <Tooltip
-                  labelFormatter={(t) => formatDate(new Date(Number(t)).toISOString())}
-                  formatter={(v) => [`${v} ${unit}`, 'Value']}
-                />
-                {lines.length > 0 && bounds.low !== bounds.high && (
-                  <ReferenceArea
-                    y1={bounds.low ?? domain[0]}
-                    y2={bounds.high ?? domain[1]}
-                    fill={tone.ok}
-                    fillOpacity={0.08}
-                    ifOverflow="hidden"
-                  />
-                )}
-                {lines.map((y, i) => (
-                  <ReferenceLine
-                    key={y}
-                    y={y}
-                    stroke={tone.ok}
-                    strokeDasharray="5 4"
-                    label={
-                      i === 0
-                        ? {
-                            value: `target ${targetText(progress.target)}`,
-                            position: 'insideTopRight',
-                            fontSize: 11,
-                            fill: tone.ok,
-                          }
-                        : undefined
-                    }
-                  />
-                ))}
-                <Line
-                  type="linear"
-                  dataKey="value"
-                  stroke="#1864ab"
-                  strokeWidth={2}
-                  dot={{ r: 3 }}
-                  isAnimationActive={false}
-                />
-              </LineChart>
-            </ResponsiveContainer>
+                domain={domain}
+                span={span}
+                lines={lines}
+                bounds={bounds}
+                unit={unit}
+                targetLabel={`target ${targetText(progress.target)}`}
+              />
+            </Suspense>
           </div>
           <table className="visually-hidden" data-testid="goal-table">
             <caption>

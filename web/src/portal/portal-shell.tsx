@@ -5,15 +5,18 @@
 import { Alert, AppShell, Button, Group, NativeSelect, Skeleton, Stack, Text } from '@mantine/core';
 import { useLocalStorage } from '@mantine/hooks';
 import { useQuery } from '@tanstack/react-query';
-import { useEffect } from 'react';
+import { Suspense, useEffect } from 'react';
 import { Link, Redirect, Route, Switch, useLocation } from 'wouter';
 import { get } from '../api';
 import { idOf } from '../fhir-format';
 import { type Language, usePortalLanguage } from '../i18n';
+import { lazyNamed, PageSkeleton } from '../lazy-page';
 import { useSession, useUser } from '../session';
-import { AccessLogPage } from './access-log-page';
-import { MyHealthPage } from './my-health-page';
-import { QuestionnairesPage } from './questionnaires-page';
+
+// Each page is its own chunk, loaded on first visit (the questionnaires bring the form renderer).
+const AccessLogPage = lazyNamed(() => import('./access-log-page'), 'AccessLogPage');
+const MyHealthPage = lazyNamed(() => import('./my-health-page'), 'MyHealthPage');
+const QuestionnairesPage = lazyNamed(() => import('./questionnaires-page'), 'QuestionnairesPage');
 
 /** One patient a patient or caregiver may act for (GET /api/me/patients). */
 export interface MyPatient {
@@ -64,7 +67,7 @@ export function PortalShell() {
 
   const nav = [
     { href: '/portal', label: caregiver ? t('healthSummary') : t('myHealth') },
-    // A short word: three buttons share a 390 px row and a word cannot wrap.
+    // A short word: it is a button's longest word, and the narrowest the button can be (.portal-nav).
     { href: '/portal/questionnaires', label: t('questionnairesNav') },
     { href: '/portal/access-log', label: caregiver ? t('whoViewedProxy') : t('whoViewed') },
   ];
@@ -102,7 +105,7 @@ export function PortalShell() {
               t={t}
             />
           )}
-          <Group component="nav" aria-label={t('menu')} gap="xs" grow>
+          <Group component="nav" aria-label={t('menu')} gap="xs" align="stretch" className="portal-nav">
             {nav.map((item) => {
               const active = location === item.href;
               return (
@@ -117,6 +120,7 @@ export function PortalShell() {
                   h="auto"
                   mih={44}
                   py={6}
+                  px="sm"
                 >
                   {item.label}
                 </Button>
@@ -129,20 +133,22 @@ export function PortalShell() {
             </Alert>
           )}
           {subject && (
-            <Switch>
-              <Route path="/portal">
-                <MyHealthPage subject={subject} title={nav[0].label} />
-              </Route>
-              <Route path="/portal/questionnaires">
-                <QuestionnairesPage subject={subject} title={t('questionnaires')} />
-              </Route>
-              <Route path="/portal/access-log">
-                <AccessLogPage subject={subject} caregiver={caregiver} title={nav[2].label} />
-              </Route>
-              <Route>
-                <Redirect to="/portal" replace />
-              </Route>
-            </Switch>
+            <Suspense fallback={<PageSkeleton />}>
+              <Switch>
+                <Route path="/portal">
+                  <MyHealthPage subject={subject} title={nav[0].label} />
+                </Route>
+                <Route path="/portal/questionnaires">
+                  <QuestionnairesPage subject={subject} title={t('questionnaires')} />
+                </Route>
+                <Route path="/portal/access-log">
+                  <AccessLogPage subject={subject} caregiver={caregiver} title={nav[2].label} />
+                </Route>
+                <Route>
+                  <Redirect to="/portal" replace />
+                </Route>
+              </Switch>
+            </Suspense>
           )}
         </Stack>
       </AppShell.Main>

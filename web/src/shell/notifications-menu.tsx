@@ -38,8 +38,18 @@ export function NotificationsMenu() {
         <Button variant="subtle" size="xs" data-testid="notifications-button">
           Notifications
           {unread > 0 && (
-            <Badge size="sm" color="red" ml={6} circle aria-label={`${unread} unread`}>
-              {unread}
+            // Not `circle`: a circle is one digit wide and shows 12 as "1..". A pill at least as wide
+            // as it is tall: round for one digit, longer for two; the exact count is in its name.
+            <Badge
+              size="sm"
+              color="red"
+              ml={6}
+              px={4}
+              miw={18}
+              aria-label={`${unread} unread`}
+              data-testid="unread-count"
+            >
+              {unread > 99 ? '99+' : unread}
             </Badge>
           )}
         </Button>

@@ -1,8 +1,10 @@
 /**
  * The staff shell: a header with the product, the signed-in person and their role, sign-out; a
- * navigation bar by role (a burger menu below 768 px); the page in <main>.
+ * navigation bar by role (a burger menu below 768 px); the page in <main>. A phone's header has room
+ * for the product, the burger and the notifications only: below 768 px the person and their role, and
+ * below 576 px sign-out too, move to the top of the burger menu.
  */
-import { AppShell, Burger, Button, Group, NavLink, Stack, Text, VisuallyHidden } from '@mantine/core';
+import { AppShell, Box, Burger, Button, Group, NavLink, Stack, Text, VisuallyHidden } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import type { ReactNode } from 'react';
 import { Link, useLocation } from 'wouter';
@@ -42,7 +44,7 @@ export function StaffShell({ children }: { children: ReactNode }) {
           </Group>
           <Group gap="sm" wrap="nowrap">
             {seesTransitions(user.role) && <NotificationsMenu />}
-            <Stack gap={0} align="flex-end" visibleFrom="xs">
+            <Stack gap={0} align="flex-end" visibleFrom="sm">
               <Text size="sm" fw={600} data-testid="user-name">
                 {user.name}
               </Text>
@@ -50,22 +52,24 @@ export function StaffShell({ children }: { children: ReactNode }) {
                 {roleLabels[user.role] ?? user.role}
               </Text>
             </Stack>
-            <Button variant="default" size="xs" onClick={() => void signOut()}>
-              Sign out
-              <VisuallyHidden> ({user.name})</VisuallyHidden>
-            </Button>
+            <Box visibleFrom="xs">
+              <SignOutButton name={user.name} onClick={signOut} />
+            </Box>
           </Group>
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="xs" aria-label="Main navigation" component="nav">
         <Stack gap={2}>
-          <Stack gap={0} hiddenFrom="xs" px="sm" pb="xs">
+          <Stack gap={0} hiddenFrom="sm" px="sm" pb="xs" align="flex-start">
             <Text size="sm" fw={600}>
               {user.name}
             </Text>
             <Text size="xs" c="dimmed">
               {roleLabels[user.role] ?? user.role}
             </Text>
+            <Box hiddenFrom="xs" mt="xs">
+              <SignOutButton name={user.name} onClick={signOut} />
+            </Box>
           </Stack>
           {nav.map((item) => {
             const active =
@@ -99,5 +103,14 @@ export function StaffShell({ children }: { children: ReactNode }) {
         {children}
       </AppShell.Main>
     </AppShell>
+  );
+}
+
+function SignOutButton(props: { name: string; onClick(): Promise<void> }) {
+  return (
+    <Button variant="default" size="xs" onClick={() => void props.onClick()}>
+      Sign out
+      <VisuallyHidden> ({props.name})</VisuallyHidden>
+    </Button>
   );
 }

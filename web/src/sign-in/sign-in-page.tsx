@@ -238,7 +238,14 @@ function SetupInstructions({ secret, otpauthUrl }: { secret: string; otpauthUrl:
         </Code>
         <CopyButton value={secret}>
           {({ copied, copy }) => (
-            <Button variant="default" size="xs" onClick={copy} aria-label="Copy the key">
+            // flexShrink 0: the key beside it is long and would squeeze the button's word.
+            <Button
+              variant="default"
+              size="xs"
+              onClick={copy}
+              aria-label="Copy the key"
+              style={{ flexShrink: 0 }}
+            >
               {copied ? 'Copied' : 'Copy'}
             </Button>
           )}
