@@ -1,13 +1,19 @@
 /**
- * What both benchmarks share: the machine description recorded with results, a free port, a real
- * server process to measure over HTTP, PostgreSQL reachability, rounding.
+ * What the benchmarks share: the machine description recorded with results, a free port, a real
+ * server process to measure over HTTP, PostgreSQL reachability, a bench user's token, rounding.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { cpus, freemem, totalmem } from 'node:os';
+import { cpus, freemem, loadavg, totalmem } from 'node:os';
+import { sql } from 'kysely';
 import pg from 'pg';
-import { dropPostgresSchema } from '../src/platform/database.js';
+import type { Role } from '../src/access/access-context.js';
+import { createToken } from '../src/access/identity/tokens.js';
+import { createUser } from '../src/access/identity/users.service.js';
+import type { Runtime } from '../src/cli/runtime.js';
+import { type Database, dropPostgresSchema } from '../src/platform/database.js';
 
 /** The machine the figures were measured on. */
 export function machine() {
@@ -21,8 +27,16 @@ export function machine() {
   };
 }
 
-/** Starts `args` (a node entry point and its arguments) serving DATABASE_URL on `port`; resolves once /health answers. */
-export async function startServer(args: string[], databaseUrl: string, port: number): Promise<ChildProcess> {
+/**
+ * Starts `args` (a node entry point and its arguments) serving DATABASE_URL on `port`, with `env`
+ * added to its environment; resolves once /health answers.
+ */
+export async function startServer(
+  args: string[],
+  databaseUrl: string,
+  port: number,
+  env: Record<string, string> = {},
+): Promise<ChildProcess> {
   const child = spawn(process.execPath, args, {
     env: {
       ...process.env,
@@ -32,10 +46,12 @@ export async function startServer(args: string[], databaseUrl: string, port: num
       LOG_LEVEL: 'warn',
       // The benchmark is the only client; the production rate limit would throttle it.
       CARELOOP_RATE_LIMIT_PER_MINUTE: '0',
+      ...env,
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   for (let i = 0; i < 600; i++) {
+    if (child.exitCode !== null) throw new Error(`the server exited with code ${child.exitCode}`);
     try {
       if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) return child;
     } catch {
@@ -45,6 +61,70 @@ export async function startServer(args: string[], databaseUrl: string, port: num
   }
   child.kill();
   throw new Error('the server did not start within 60 s');
+}
+
+/** Stops a server started by the benchmark and waits for it to exit (its database is then free). */
+export async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** The database's name and version as the results record it ("SQLite 3.x" or PostgreSQL's version()). */
+export async function databaseVersion(database: Database): Promise<string> {
+  if (database.dialect === 'sqlite')
+    return `SQLite ${(await sql<{ v: string }>`select sqlite_version() as v`.execute(database.db)).rows[0]!.v}`;
+  return (await sql<{ v: string }>`select version() as v`.execute(database.db)).rows[0]!.v;
+}
+
+/**
+ * Fresh planner statistics after a bulk load, as a DBA would run them, so the planners see the data.
+ * On PostgreSQL also VACUUM, which autovacuum would do soon after a load (and then in the middle of a
+ * measurement): it sets the visibility map, without which index-only scans still visit the table.
+ */
+export async function analyzeDatabase(database: Database): Promise<void> {
+  if (database.dialect === 'postgres') await sql`vacuum analyze`.execute(database.db);
+  else await sql`analyze`.execute(database.db);
+}
+
+/** A bearer token ("Bearer ...") for a new bench user of `role`, acting as `resource` when given. */
+export async function benchToken(runtime: Runtime, role: Role, resource?: string): Promise<string> {
+  const clock = runtime.store.options.clock;
+  const { user } = await createUser(runtime.database.db, clock, {
+    email: `bench-${role}-${randomBytes(4).toString('hex')}@bench.careloop.org`,
+    name: `Bench ${role}`,
+    role,
+    resource,
+    password: randomBytes(16).toString('hex'),
+  });
+  return `Bearer ${(await createToken(runtime.database.db, clock, { userId: user.id })).token}`;
+}
+
+/** The 1-, 5- and 15-minute load averages, rounded: recorded with figures because the machine may be shared. */
+export function loadAverage(): number[] {
+  return loadavg().map(round);
+}
+
+/**
+ * Runs `run` for each database of a `--db` list ("sqlite,postgres"), skipping PostgreSQL with a line
+ * when it does not answer at `pgUrl`; false when a run returned false.
+ */
+export async function forEachDatabase(
+  list: string,
+  pgUrl: string,
+  run: (db: 'sqlite' | 'postgres') => Promise<unknown>,
+): Promise<boolean> {
+  let ok = true;
+  for (const db of list.split(',')) {
+    if (db !== 'sqlite' && db !== 'postgres') throw new Error(`--db: unknown database "${db}"`);
+    if (db === 'postgres' && !(await reachable(pgUrl))) {
+      console.log(`PostgreSQL not reachable at ${pgUrl}: skipping`);
+      continue;
+    }
+    ok = (await run(db)) !== false && ok;
+  }
+  return ok;
 }
 
 export async function reachable(url: string): Promise<boolean> {

@@ -5,20 +5,10 @@
  * diagnoses (readmission risk, TCM tasks, care-team notices: the heavy ones).
  */
 import { adtMessage } from '../src/modules/transitions/adt-fixture.js';
+import { rng } from './random.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-
-/** A small deterministic generator (mulberry32), so every run sends the same mix. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** HL7 DTM in UTC: YYYYMMDDHHMMSS+0000. */
 function dtm(ms: number): string {

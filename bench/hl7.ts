@@ -30,11 +30,13 @@ import { openDatabase } from '../src/platform/database.js';
 import { ackSegment, MllpClient } from '../test/support/hl7.js';
 import {
   benchDatabaseUrl,
+  databaseVersion,
   freePort,
   machine,
   reachable,
   resetBenchDatabase,
   round,
+  stopServer,
 } from './bench-support.js';
 import { type Planned, plan } from './hl7-messages.js';
 
@@ -52,6 +54,8 @@ const root = join(import.meta.dirname, '.data');
 const bin = join(import.meta.dirname, '../bin/careloop.js');
 const pgUrl = process.env.CARELOOP_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const WARMUP = 40;
+/** Issue 5: at 16 connections, on both databases. */
+const TARGET = { messagesPerSecond: 1000, p99Ms: 50 };
 
 /** Starts `careloop serve` with MLLP on `mllpPort`; resolves once the MLLP port answers. */
 async function startServe(databaseUrl: string, mllpPort: number, profileDir?: string): Promise<ChildProcess> {
@@ -82,13 +86,6 @@ async function startServe(databaseUrl: string, mllpPort: number, profileDir?: st
   }
   child.kill('SIGKILL');
   throw new Error('careloop serve did not open its MLLP port within 120 s');
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
 }
 
 /** Sends `messages` over `connections` MLLP connections (a patient's messages on one), one at a time each. */
@@ -168,7 +165,7 @@ async function runOne(db: 'sqlite' | 'postgres', connections: number) {
     if (warm.refused.length) throw new Error(`warm-up refused: ${warm.refused[0]}`);
     result = await send(mllpPort, plan(messageCount, tag, 7), connections);
   } finally {
-    await stop(server);
+    await stopServer(server);
   }
   const loadAfter = loadavg().map(round);
   const uptimeAfter = uptime();
@@ -183,10 +180,7 @@ async function runOne(db: 'sqlite' | 'postgres', connections: number) {
     database.db,
   );
   const auditEntries = await count(sql`select count(*) as n from audit_events`);
-  const version =
-    db === 'sqlite'
-      ? `SQLite ${(await sql<{ v: string }>`select sqlite_version() as v`.execute(database.db)).rows[0]!.v}`
-      : (await sql<{ v: string }>`select version() as v`.execute(database.db)).rows[0]!.v;
+  const version = await databaseVersion(database);
   await database.close();
   const byEvent = Object.fromEntries(
     [...result.latencies.entries()].sort().map(([event, list]) => [event, quantiles(list)]),
@@ -197,8 +191,11 @@ async function runOne(db: 'sqlite' | 'postgres', connections: number) {
   const p50ByFifth = [0, 1, 2, 3, 4].map((k) => quantiles(result.all.slice(k * fifth, (k + 1) * fifth)).p50);
   const messagesPerSecond = round(messageCount / result.seconds);
   const ok = result.refused.length === 0 && processed === messageCount;
+  // Issue 5's target, judged at every connection count (the issue asks for it at 16).
+  const meetsTarget = messagesPerSecond >= TARGET.messagesPerSecond && overall.p99 < TARGET.p99Ms;
   console.log(
-    `[${db}] ${connections} connection(s): ${messagesPerSecond} msg/s, ACK p50 ${overall.p50} / p95 ${overall.p95} / p99 ${overall.p99} ms; ` +
+    `[${db}] ${connections} connection(s): ${messagesPerSecond} msg/s, ACK p50 ${overall.p50} / p95 ${overall.p95} / p99 ${overall.p99} ms ` +
+      `(target ≥ ${TARGET.messagesPerSecond} msg/s with p99 < ${TARGET.p99Ms} ms: ${meetsTarget ? 'met' : 'not met'}); ` +
       `${processed}/${messageCount} processed, ${result.refused.length} not AA; load ${loadBefore[0]} → ${loadAfter[0]}`,
   );
   console.log(`    ACK p50 by fifth of the run: ${p50ByFifth.join(' / ')} ms`);
@@ -212,6 +209,7 @@ async function runOne(db: 'sqlite' | 'postgres', connections: number) {
       seconds: round(result.seconds),
       messagesPerSecond,
       ackLatencyMs: overall,
+      meetsTarget,
       ackLatencyMsByEvent: byEvent,
       ackP50MsByFifthOfRun: p50ByFifth,
       verified: { allAckAA: result.refused.length === 0, processedRows: processed, ok },
@@ -257,7 +255,7 @@ for (const db of values.db!.split(',') as ('sqlite' | 'postgres')[]) {
       A03: '25 % (of earlier admits, with 1–3 diagnoses)',
     },
     runs,
-    target: { messagesPerSecond: 1000, p99Ms: 50 },
+    target: { ...TARGET, connections: 16 },
   };
   // A profiled server is slower: its figures are not results.
   if (values['cpu-prof']) continue;

@@ -6,22 +6,22 @@
  *   npm run bench -- [--patients 100000] [--seed 7] [--db sqlite,postgres] [--requests 400] [--concurrency 2]
  *                    [--tasks-per-patient 2] [--search-only]
  */
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
-import { createToken } from '../src/access/identity/tokens.js';
-import { createUser } from '../src/access/identity/users.service.js';
 import { openRuntime, type Runtime } from '../src/cli/runtime.js';
 import { importFiles } from '../src/fhir/import/import-files.js';
 import type { ResourceStore } from '../src/fhir/store/store.js';
 import { generatePopulation } from '../src/generator/generate-population.js';
 import {
+  analyzeDatabase,
   benchDatabaseUrl,
+  benchToken,
+  databaseVersion,
+  forEachDatabase,
   freePort,
   machine,
-  reachable,
   resetBenchDatabase,
   round,
   startServer,
@@ -70,13 +70,7 @@ async function main(): Promise<void> {
       `generated ${summary.resources} resources in ${((performance.now() - started) / 1000).toFixed(1)} s`,
     );
   }
-  for (const db of values.db!.split(',')) {
-    if (db === 'postgres' && !(await reachable(pgUrl))) {
-      console.log(`PostgreSQL not reachable at ${pgUrl}: skipping the PostgreSQL run`);
-      continue;
-    }
-    await runFor(db as 'sqlite' | 'postgres');
-  }
+  await forEachDatabase(values.db!, pgUrl, runFor);
 }
 
 async function runFor(db: 'sqlite' | 'postgres'): Promise<void> {
@@ -102,7 +96,7 @@ async function runFor(db: 'sqlite' | 'postgres'): Promise<void> {
     if (summary.failures.length > 0)
       throw new Error(`import failed: ${JSON.stringify(summary.failures.slice(0, 3))}`);
     const tasks = await addWorklistTasks(runtime.store, Number(values['tasks-per-patient']));
-    await analyze(runtime);
+    await analyzeDatabase(runtime.database);
     importResult = {
       resources: summary.resources,
       seconds: round(summary.seconds),
@@ -117,7 +111,7 @@ async function runFor(db: 'sqlite' | 'postgres'): Promise<void> {
   }
 
   const runtime = await openRuntime({ databaseUrl });
-  if (values['search-only'] && values.analyze) await analyze(runtime);
+  if (values['search-only'] && values.analyze) await analyzeDatabase(runtime.database);
   const samples = await sampleValues(runtime.store);
   const coordinator = await busiestCoordinator(runtime);
   const integration = await benchToken(runtime, 'integration');
@@ -126,7 +120,7 @@ async function runFor(db: 'sqlite' | 'postgres'): Promise<void> {
     'care-coordinator',
     `Practitioner/${coordinator.practitionerId}`,
   );
-  const databaseVersion = await versionOf(runtime);
+  const version = await databaseVersion(runtime.database);
   await runtime.database.close();
 
   const port = await freePort();
@@ -146,7 +140,7 @@ async function runFor(db: 'sqlite' | 'postgres'): Promise<void> {
       date: new Date().toISOString(),
       command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
       machine: machine(),
-      database: { dialect: db, version: databaseVersion },
+      database: { dialect: db, version },
       population: { patients, seed: values.seed },
       import: importResult ?? 'skipped (--search-only)',
       search: {
@@ -263,23 +257,6 @@ async function busiestCoordinator(
   return { practitionerId: principal.split('/')[1]!, patientIds: patients.map((p) => p.patient_id) };
 }
 
-/** A bearer token for a new bench user of `role`. */
-async function benchToken(
-  runtime: Runtime,
-  role: 'integration' | 'care-coordinator',
-  resource?: string,
-): Promise<string> {
-  const clock = runtime.store.options.clock;
-  const { user } = await createUser(runtime.database.db, clock, {
-    email: `bench-${role}-${randomBytes(4).toString('hex')}@bench.careloop.org`,
-    name: `Bench ${role}`,
-    role,
-    resource,
-    password: randomBytes(16).toString('hex'),
-  });
-  return `Bearer ${(await createToken(runtime.database.db, clock, { userId: user.id })).token}`;
-}
-
 async function measure(port: number, query: Query, authorization: string): Promise<QueryStats> {
   const latencies: number[] = [];
   let results = 0;
@@ -317,20 +294,6 @@ async function measure(port: number, query: Query, authorization: string): Promi
     requestsPerSecond: Math.round(latencies.length / seconds),
     meanResults: round(results / latencies.length),
   };
-}
-
-async function analyze(runtime: Runtime): Promise<void> {
-  // Fresh statistics, as a DBA would run after a bulk load, so the planners see the data. On
-  // PostgreSQL also VACUUM, which autovacuum would do soon after a load: it sets the visibility map,
-  // without which index-only scans still visit the table for every row.
-  if (runtime.database.dialect === 'postgres') await sql`vacuum analyze`.execute(runtime.database.db);
-  else await sql`analyze`.execute(runtime.database.db);
-}
-
-async function versionOf(runtime: Runtime): Promise<string> {
-  if (runtime.database.dialect === 'sqlite')
-    return `SQLite ${(await sql<{ v: string }>`select sqlite_version() as v`.execute(runtime.database.db)).rows[0]!.v}`;
-  return (await sql<{ v: string }>`select version() as v`.execute(runtime.database.db)).rows[0]!.v;
 }
 
 await main();

@@ -8,19 +8,19 @@
  * coordinators with realistic caseloads. Writes bench/results/<date>-worklist-<db>-<patients>.json.
  *
  *   npm run bench:worklist -- [--patients 100000] [--tasks 1000000] [--db sqlite,postgres]
- *                             [--caseload 200] [--requests 400] [--rate 50] [--search-only]
+ *                             [--caseload 200] [--requests 400] [--rate 50] [--clients 16] [--search-only]
  *
- * Each view is measured at three loads, 400 requests each: one client (what one coordinator waits),
+ * Each view is measured at four loads, 400 requests each: one client (what one coordinator waits),
  * a fixed rate of --rate requests/s sent whatever the answers (open loop: a request's time counts
- * from when it was due, so queueing shows), and two clients back to back (the most the server
- * answers on this machine, and the wait then).
+ * from when it was due, so queueing shows), two clients back to back (the wait when two coordinators
+ * ask at once), and --clients clients back to back (closed loop at higher concurrency: the requests/s
+ * the server answers, which issue 4 wants ≥ 1,000 at p95 < 20 ms, and the wait then).
  *
  * Why not through store.write: the batched write path indexes every search parameter and keeps the
  * history (about 1–2 k resources/s here, bench/results/NOTES.md), so 1.1 M resources would take
  * 10–20 minutes per database before the first measurement; what is measured here is the read path.
  * Search index rows and history are therefore not written (the worklist reads neither).
  */
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { loadavg } from 'node:os';
@@ -28,8 +28,6 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CareTeam, Patient, Practitioner, Resource, RiskAssessment, Task } from 'fhir/r4.js';
 import { sql } from 'kysely';
-import { createToken } from '../src/access/identity/tokens.js';
-import { createUser } from '../src/access/identity/users.service.js';
 import {
   deriveRelationships,
   relationshipColumns,
@@ -46,14 +44,18 @@ import {
 import { bulkInsert } from '../src/platform/bulk-insert.js';
 import type { TeamMemberTable, WorklistItemTable } from '../src/platform/database-schema.js';
 import {
+  analyzeDatabase,
   benchDatabaseUrl,
+  benchToken,
+  databaseVersion,
+  forEachDatabase,
   freePort,
   machine,
-  reachable,
   resetBenchDatabase,
   round,
   startServer,
 } from './bench-support.js';
+import { rng } from './random.js';
 
 const { values } = parseArgs({
   options: {
@@ -63,6 +65,7 @@ const { values } = parseArgs({
     caseload: { type: 'string', default: '200' },
     requests: { type: 'string', default: '400' },
     rate: { type: 'string', default: '50' },
+    clients: { type: 'string', default: '16' },
     'search-only': { type: 'boolean', default: false },
   },
 });
@@ -71,21 +74,11 @@ const tasks = Number(values.tasks);
 const caseloadSize = Number(values.caseload);
 const requestsPerView = Number(values.requests);
 const rate = Number(values.rate);
+const clients = Number(values.clients);
 const root = join(import.meta.dirname, '.data');
 const pgUrl = process.env.CARELOOP_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const pgSchema = `worklist_${patients}_${tasks}`;
 const DAY = 86_400_000;
-
-/** A small deterministic generator (mulberry32), so every run loads the same population. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const coordinators = Math.max(1, Math.ceil(patients / caseloadSize));
 const nurses = Math.max(1, Math.ceil(patients / 400));
@@ -352,8 +345,7 @@ async function load(runtime: Runtime): Promise<Record<string, unknown>> {
   console.log(
     `[${database.dialect}] loaded ${rid} resources (${open} open tasks) in ${seconds.toFixed(1)} s; analyzing`,
   );
-  if (database.dialect === 'postgres') await sql`vacuum analyze`.execute(database.db);
-  else await sql`analyze`.execute(database.db);
+  await analyzeDatabase(database);
   return { resources: rid, openTasks: open, seconds: Math.round(seconds), method: 'bulkInsert (see header)' };
 }
 
@@ -380,6 +372,11 @@ interface ViewStats {
   fixedRate: Latency & { rate: number };
   /** Two clients sending back to back (closed loop): the most the server answers, and the wait then. */
   twoClients: Latency;
+  /**
+   * --clients clients back to back (closed loop at higher concurrency): the throughput the issue's
+   * target asks for (≥ 1,000 requests/s with p95 < 20 ms), and the wait at it.
+   */
+  manyClients: Latency & { clients: number };
   meanItems: number;
   meanCount: number;
   /** 1-minute load average before and after the view was measured (the machine may be shared). */
@@ -438,7 +435,7 @@ async function measure(port: number, view: string, tokens: string[]): Promise<Vi
   let items = 0;
   let counted = 0;
   let answered = 0;
-  const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+  const agent = new Agent({ keepAlive: true, maxSockets: Math.max(8, clients) });
   let serverTimes: number[] = [];
   const fetchOne = async (i: number) => {
     const { status, body, serverMs } = await get(
@@ -493,12 +490,14 @@ async function measure(port: number, view: string, tokens: string[]): Promise<Vi
   const oneClient = await closedLoop(1);
   const fixedRate = await openLoop();
   const twoClients = await closedLoop(2);
+  const manyClients = { clients, ...(await closedLoop(clients)) };
   agent.destroy();
   return {
     view,
     oneClient,
     fixedRate,
     twoClients,
+    manyClients,
     meanItems: round(items / answered),
     meanCount: round(counted / answered),
     loadAverage: [loadBefore, round(loadavg()[0]!)],
@@ -516,23 +515,17 @@ async function runFor(db: 'sqlite' | 'postgres'): Promise<void> {
     await runtime.database.close();
   }
   const runtime = await openRuntime({ databaseUrl });
-  const clock = runtime.store.options.clock;
   // Twenty coordinators (each with a caseload of about --caseload patients), a token each.
   const tokens: string[] = [];
-  for (let i = 0; i < Math.min(20, coordinators); i++) {
-    const { user } = await createUser(runtime.database.db, clock, {
-      email: `bench-coord-${i}-${randomBytes(4).toString('hex')}@bench.careloop.org`,
-      name: `Bench coordinator ${i}`,
-      role: 'care-coordinator',
-      resource: `Practitioner/coord-${Math.floor((i * coordinators) / 20)}`,
-      password: randomBytes(16).toString('hex'),
-    });
-    tokens.push(`Bearer ${(await createToken(runtime.database.db, clock, { userId: user.id })).token}`);
-  }
-  const version =
-    db === 'sqlite'
-      ? `SQLite ${(await sql<{ v: string }>`select sqlite_version() as v`.execute(runtime.database.db)).rows[0]!.v}`
-      : (await sql<{ v: string }>`select version() as v`.execute(runtime.database.db)).rows[0]!.v;
+  for (let i = 0; i < Math.min(20, coordinators); i++)
+    tokens.push(
+      await benchToken(
+        runtime,
+        'care-coordinator',
+        `Practitioner/coord-${Math.floor((i * coordinators) / 20)}`,
+      ),
+    );
+  const version = await databaseVersion(runtime.database);
   const counts = await sql<{ n: number }>`select count(*) as n from worklist_items`.execute(
     runtime.database.db,
   );
@@ -560,8 +553,12 @@ async function runFor(db: 'sqlite' | 'postgres'): Promise<void> {
         caseload: caseloadSize,
       },
       load: loaded,
-      worklist: { requestsPerView, rate, users: tokens.length, limit: 50, views: results },
-      target: { p95Ms: 20, at: 'one client and the fixed rate' },
+      worklist: { requestsPerView, rate, clients, users: tokens.length, limit: 50, views: results },
+      target: {
+        p95Ms: 20,
+        at: 'one client and the fixed rate',
+        throughput: { requestsPerSecond: 1000, p95Ms: 20, at: `${clients} clients back to back` },
+      },
     };
     const outDir = join(import.meta.dirname, 'results');
     mkdirSync(outDir, { recursive: true });
@@ -570,11 +567,11 @@ async function runFor(db: 'sqlite' | 'postgres'): Promise<void> {
     const show = (l: Latency) =>
       `${l.p50} / ${l.p95} / ${l.p99} [${l.server.p50} / ${l.server.p95}]`.padEnd(32);
     console.log(
-      `[${db}] GET /api/worklist, p50 / p95 / p99 ms [the server's own p50 / p95]: one client | ${rate} req/s | two clients back to back (req/s)`,
+      `[${db}] GET /api/worklist, p50 / p95 / p99 ms [the server's own p50 / p95]: one client | ${rate} req/s | two clients back to back (req/s) | ${clients} clients back to back (req/s)`,
     );
     for (const r of results)
       console.log(
-        `  ${r.view.padEnd(10)} ${show(r.oneClient)}| ${show(r.fixedRate)}| ${show(r.twoClients)} (${r.twoClients.requestsPerSecond} req/s)  ${r.meanItems} items, ${r.meanCount} in view; load ${r.loadAverage.join(' → ')}`,
+        `  ${r.view.padEnd(10)} ${show(r.oneClient)}| ${show(r.fixedRate)}| ${show(r.twoClients)} (${r.twoClients.requestsPerSecond} req/s) | ${show(r.manyClients)} (${r.manyClients.requestsPerSecond} req/s)  ${r.meanItems} items, ${r.meanCount} in view; load ${r.loadAverage.join(' → ')}`,
       );
     console.log(`[${db}] wrote ${file}`);
   } finally {
@@ -583,10 +580,4 @@ async function runFor(db: 'sqlite' | 'postgres'): Promise<void> {
 }
 
 mkdirSync(root, { recursive: true });
-for (const db of values.db!.split(',')) {
-  if (db === 'postgres' && !(await reachable(pgUrl))) {
-    console.log(`PostgreSQL not reachable at ${pgUrl}: skipping`);
-    continue;
-  }
-  await runFor(db as 'sqlite' | 'postgres');
-}
+await forEachDatabase(values.db!, pgUrl, runFor);

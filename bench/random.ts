@@ -1,0 +1,14 @@
+/**
+ * A small deterministic random generator (mulberry32): the same seed gives the same population or the
+ * same request sequence on every run. Its own module, without dependencies, so that the load
+ * generator's processes start light.
+ */
+export function rng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
