@@ -2,7 +2,7 @@
  * Turns a resource into search index rows, for every search parameter the FHIR R4 spec defines for its
  * type (index-params.ts). Each parameter's FHIRPath expression runs as a plain function compiled from
  * it once per type (fhirpath-compiler.ts; @medplum/core evaluates what could not be compiled), and its
- * values become rows here without intermediate objects.
+ * values become rows here directly (no row spread twice, no JSON text per row to find repeats).
  *
  * The rows are exactly those of the reference extraction (index-rows-reference.ts: @medplum/core's
  * FHIRPath and search converters, as the store indexed before), which index-rows-compiled.test.ts
