@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
-import { evalFhirPathTyped, toTypedValue } from '@medplum/core';
+import { evalFhirPathTyped, parseFhirPath, toTypedValue } from '@medplum/core';
 import type { Bundle, Condition, Observation, Patient, Provenance, Resource } from 'fhir/r4.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildPatient } from '../../../test/support/factories.js';
@@ -288,6 +288,26 @@ describe('compiled index extraction on shapes the fixtures have few of', () => {
     expect(rowsOf(patient, 'identifier')).toEqual([['urn:mrn', 'M1']]);
   });
 
+  it('indexes a Procedure as Synthea writes one (no Procedure in the fixtures)', () => {
+    const procedure = {
+      resourceType: 'Procedure',
+      id: 'pr',
+      status: 'completed',
+      code: { coding: [{ system: SNOMED, code: '430193006', display: 'Medication Reconciliation' }] },
+      subject: { reference: 'Patient/p1' },
+      encounter: { reference: 'Encounter/e1' },
+      performedPeriod: { start: '2026-03-02T10:00:00+01:00', end: '2026-03-02T10:15:00+01:00' },
+      reasonReference: [{ reference: 'Condition/c1' }],
+      location: { reference: 'Location/l1', display: 'Clinic' },
+    } as Resource;
+    expect(rowsOf(procedure, 'code')).toEqual([[SNOMED, '430193006']]);
+    expect(rowsOf(procedure, 'patient').map((r) => r[2])).toEqual(['Patient/p1']);
+    expect(rowsOf(procedure, 'date')).toEqual([
+      [Date.UTC(2026, 2, 2, 9), Date.UTC(2026, 2, 2, 9, 15, 0, 999)],
+    ]);
+    expect(rowsOf(procedure, 'reason-reference').map((r) => r[2])).toEqual(['Condition/c1']);
+  });
+
   it('indexes a Range open at one end as reaching without limit', () => {
     const risk = {
       resourceType: 'RiskAssessment',
@@ -299,6 +319,49 @@ describe('compiled index extraction on shapes the fixtures have few of', () => {
       [12, Number.MAX_VALUE],
       [0.4, 0.4],
     ]);
+  });
+});
+
+describe('the FHIRPath compiler beyond what R4 search expressions use', () => {
+  const bp = observation({
+    subject: { reference: 'Patient/p1' },
+    valueQuantity: { value: 120, system: UCUM, code: 'mm[Hg]' },
+    component: [
+      {
+        code: { coding: [{ system: LOINC, code: '8480-6' }] },
+        valueQuantity: { value: 150, unit: 'mm[Hg]' },
+      },
+      { code: { coding: [{ system: LOINC, code: '8462-4' }] }, valueQuantity: { value: 95, unit: 'mm[Hg]' } },
+    ],
+  });
+
+  it.each([
+    'Observation.value.ofType(Quantity)',
+    'Observation.component.first().code',
+    'Observation.component[1].value',
+    "Observation.status = 'final' or Observation.status = 'amended'",
+    "Observation.component.exists(code.coding.code = '8480-6')",
+    "Observation.component.code.coding.where(system = 'http://loinc.org' and code != '8480-6').code",
+    'Observation.subject.resolve() is Patient',
+    'Observation.component.value | Observation.value',
+    '$this.id',
+  ])('gives what @medplum/core gives for %s', (expression) => {
+    const parsed = parseFhirPath(expression);
+    const compiled = compileFhirPath(parsed);
+    expect(compiled).toBeDefined();
+    const root = [toTypedValue(bp)];
+    const expected = evalFhirPathTyped(parsed, root);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(compiled!(root)).toStrictEqual(expected);
+  });
+
+  it.each([
+    'Observation.component.count()',
+    '%resource.id',
+    "Observation.code & 'x'",
+    'Observation.value > 5',
+  ])('leaves %s to @medplum/core', (expression) => {
+    expect(compileFhirPath(parseFhirPath(expression))).toBeUndefined();
   });
 });
 
